@@ -1,0 +1,8 @@
+//! kforge: a GitOps manifest compiler. A typed blueprint in, a canonical kustomize tree out.
+//!
+//! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`emit`], with
+//! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
+
+pub mod diagnostic;
+pub mod load;
+pub mod suggest;
