@@ -3,6 +3,8 @@
 //! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`emit`], with
 //! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
 
+pub mod calico;
+pub mod check;
 pub mod diagnostic;
 pub mod load;
 pub mod suggest;

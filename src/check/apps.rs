@@ -1,0 +1,511 @@
+//! Apps: ports and every reference to them, workload-specific fields, probes, consumed
+//! configMaps and secrets, volumes, service and ingress, network rules; and secrets, which
+//! need the encryption capability.
+
+use croner::Cron;
+use ipnet::IpNet;
+
+use super::storage::known_classes;
+use super::{Ctx, exactly_one};
+use crate::load::blueprint::{App, FileContent, Peer, Port, PortRef, Probe, ServiceType, StrategyType, Workload};
+
+/// The app's port that a reference names, by name or number.
+pub(crate) fn resolve_port<'a>(app: &'a App, reference: &PortRef) -> Option<&'a Port> {
+    app.ports.iter().find(|p| match reference {
+        PortRef::Number(n) => p.port == *n,
+        PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
+    })
+}
+
+fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortRef) {
+    if resolve_port(app, reference).is_some() {
+        return;
+    }
+    let known: Vec<String> = app
+        .ports
+        .iter()
+        .map(|p| p.name.clone().unwrap_or_else(|| p.port.to_string()))
+        .collect();
+    let what = format!("app `{}` has no port `{reference}`", app.name);
+    let help = if known.is_empty() {
+        "the app declares no `ports`".to_owned()
+    } else {
+        crate::suggest::hint(&reference.to_string(), known.iter().map(String::as_str))
+    };
+    ctx.error("unknown-port", pointer, what, "no such port").help = Some(help);
+}
+
+pub(super) fn check(ctx: &mut Ctx<'_>) {
+    let apps = &ctx.loaded.blueprint.spec.apps;
+    for (i, app) in apps.iter().enumerate() {
+        let at = format!("/spec/apps/{i}");
+        ports(ctx, app, &at);
+        workload(ctx, app, &at);
+        if let Some(probes) = &app.probes {
+            for (kind, probe) in [("startup", &probes.startup), ("liveness", &probes.liveness), ("readiness", &probes.readiness)] {
+                if let Some(probe) = probe {
+                    self::probe(ctx, app, &format!("{at}/probes/{kind}"), probe);
+                }
+            }
+        }
+        uses(ctx, app, &at);
+        volumes(ctx, app, &at);
+        service_and_ingress(ctx, app, &at);
+        network(ctx, app, &at);
+        if let Some(disruption) = &app.disruption {
+            exactly_one(
+                ctx,
+                &format!("{at}/disruption"),
+                "a disruption budget",
+                &[("minAvailable", disruption.min_available.is_some()), ("maxUnavailable", disruption.max_unavailable.is_some())],
+            );
+        }
+    }
+    secrets(ctx);
+}
+
+fn ports(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    if app.ports.len() > 1 {
+        for (j, port) in app.ports.iter().enumerate() {
+            if port.name.is_none() {
+                ctx.error_at_key("unnamed-port", &format!("{at}/ports/{j}"), "a port needs a name when the app has several".into(), "unnamed port")
+                    .help = Some("add `name: http` (or similar) to every port".into());
+            }
+        }
+    }
+    for (j, port) in app.ports.iter().enumerate() {
+        let earlier = app.ports[..j].iter().position(|p| p.port == port.port && p.protocol == port.protocol);
+        if let Some(first) = earlier {
+            let first_span = ctx.loaded.spans.value(&format!("{at}/ports/{first}/port"));
+            let d = ctx.error("duplicate-port", &format!("{at}/ports/{j}/port"), format!("port {} is declared twice", port.port), "second declaration");
+            d.secondary.extend(first_span.map(|s| (s, "first declaration".to_owned())));
+        }
+    }
+}
+
+fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    let kind = app.workload;
+    let not_for = |ctx: &mut Ctx<'_>, field: &str, allowed: &str| {
+        ctx.error_at_key(
+            "field-not-for-workload",
+            &format!("{at}/{field}"),
+            format!("`{field}` does not apply to a {}", kind.as_str()),
+            "ignored by this workload",
+        )
+        .help = Some(format!("`{field}` is for {allowed}; remove it or change `workload`"));
+    };
+    if app.replicas.is_some() && !matches!(kind, Workload::Deployment | Workload::StatefulSet) {
+        not_for(ctx, "replicas", "Deployment and StatefulSet");
+    }
+    if app.autoscale.is_some() && !matches!(kind, Workload::Deployment | Workload::StatefulSet) {
+        not_for(ctx, "autoscale", "Deployment and StatefulSet");
+    }
+    if app.job.is_some() && kind.is_long_running() {
+        not_for(ctx, "job", "Job and CronJob");
+    }
+    if app.schedule.is_some() && kind != Workload::CronJob {
+        not_for(ctx, "schedule", "CronJob");
+    }
+    if app.strategy.is_some() && !kind.is_long_running() {
+        not_for(ctx, "strategy", "Deployment, StatefulSet and DaemonSet");
+    }
+    if app.disruption.is_some() && !kind.is_long_running() {
+        not_for(ctx, "disruption", "Deployment, StatefulSet and DaemonSet");
+    }
+    if kind == Workload::CronJob {
+        match &app.schedule {
+            None => {
+                ctx.error_at_key("missing-field", at, "a CronJob needs `schedule`".into(), "CronJob without a schedule")
+                    .help = Some("add e.g. `schedule: \"*/5 * * * *\"`".into());
+            }
+            Some(schedule) => {
+                if let Err(error) = schedule.parse::<Cron>() {
+                    ctx.error("invalid-schedule", &format!("{at}/schedule"), format!("`{schedule}` is not a cron schedule: {error}"), "invalid cron expression")
+                        .help = Some("five fields: minute hour day-of-month month day-of-week, e.g. `*/5 * * * *`".into());
+                }
+            }
+        }
+    }
+    if let Some(strategy) = &app.strategy {
+        let valid = match strategy.kind {
+            None | Some(StrategyType::RollingUpdate) => true,
+            Some(StrategyType::Recreate) => kind == Workload::Deployment,
+            Some(StrategyType::OnDelete) => matches!(kind, Workload::StatefulSet | Workload::DaemonSet),
+        };
+        if !valid {
+            ctx.error("invalid-value", &format!("{at}/strategy/type"), format!("a {} cannot use this strategy", kind.as_str()), "wrong strategy for the workload")
+                .help = Some("Recreate is for Deployments; OnDelete for StatefulSets and DaemonSets".into());
+        }
+        if strategy.max_surge.is_some() && kind != Workload::Deployment {
+            not_for(ctx, "strategy/maxSurge", "Deployment (and DaemonSet only behind a feature gate)");
+        }
+    }
+    if let Some(autoscale) = &app.autoscale {
+        if autoscale.min_replicas > autoscale.max_replicas {
+            ctx.error("invalid-value", &format!("{at}/autoscale/maxReplicas"), "`maxReplicas` is below `minReplicas`".into(), "too small");
+        }
+        if autoscale.min_replicas < 1 {
+            ctx.error("invalid-value", &format!("{at}/autoscale/minReplicas"), "`minReplicas` must be at least 1".into(), "too small");
+        }
+    }
+}
+
+fn probe(ctx: &mut Ctx<'_>, app: &App, at: &str, probe: &Probe) {
+    exactly_one(ctx, at, "a probe", &[("exec", probe.exec.is_some()), ("tcp", probe.tcp.is_some()), ("http", probe.http.is_some())]);
+    if let Some(port) = &probe.tcp {
+        port_reference(ctx, app, &format!("{at}/tcp"), port);
+    }
+    if let Some(http) = &probe.http {
+        port_reference(ctx, app, &format!("{at}/http/port"), &http.port);
+    }
+}
+
+fn uses(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    let spec = &ctx.loaded.blueprint.spec;
+    for (j, used) in app.uses.iter().enumerate() {
+        let pointer = format!("{at}/uses/{j}");
+        exactly_one(ctx, &pointer, "a `uses` entry", &[("configMap", used.config_map.is_some()), ("secret", used.secret.is_some())]);
+        if !used.items.is_empty() && used.mount_path.is_none() {
+            ctx.error_at_key("missing-field", &format!("{pointer}/items"), "`items` needs `mountPath`".into(), "nothing to mount")
+                .help = Some("add `mountPath`, or use `env` to pick keys as env vars".into());
+        }
+        let (field, keys, known): (&str, Option<Vec<String>>, Vec<&str>) = if let Some(name) = &used.config_map {
+            let found = spec.config_maps.iter().find(|c| &c.name == name && c.namespace == app.namespace);
+            let keys = found.map(|c| c.data.keys().chain(c.files.keys()).cloned().collect());
+            ("configMap", keys, spec.config_maps.iter().filter(|c| c.namespace == app.namespace).map(|c| c.name.as_str()).collect())
+        } else if let Some(name) = &used.secret {
+            let found = spec.secrets.iter().find(|s| &s.name == name && s.namespace == app.namespace);
+            let keys = found.map(|s| s.data.keys().cloned().collect());
+            ("secret", keys, spec.secrets.iter().filter(|s| s.namespace == app.namespace).map(|s| s.name.as_str()).collect())
+        } else {
+            continue;
+        };
+        let Some(target) = used.target() else { continue };
+        let Some(keys) = keys else {
+            let what = format!("{field} `{target}` in namespace `{}`", app.namespace);
+            ctx.unknown_reference("unknown-reference", &format!("{pointer}/{field}"), &what, "", known.iter().copied());
+            if let Some(last) = ctx.out.last_mut() {
+                last.message = format!("{what} is not defined in the blueprint");
+                last.help = Some(crate::suggest::hint(target, known.iter().copied()));
+            }
+            continue;
+        };
+        let key_refs = used.env.iter().map(|(var, key)| (format!("{pointer}/env/{}", crate::load::yaml::escape_segment(var)), key));
+        let item_refs = used.items.iter().enumerate().map(|(k, key)| (format!("{pointer}/items/{k}"), key));
+        for (key_pointer, key) in key_refs.chain(item_refs).collect::<Vec<_>>() {
+            if !keys.contains(key) {
+                ctx.error("unknown-key", &key_pointer, format!("{field} `{target}` has no key `{key}`"), "no such key")
+                    .help = Some(crate::suggest::hint(key, keys.iter().map(String::as_str)));
+            }
+        }
+    }
+}
+
+fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    let spec = &ctx.loaded.blueprint.spec;
+    let classes = known_classes(spec.storage.as_ref());
+    let claims: Vec<&str> = spec
+        .storage
+        .iter()
+        .flat_map(|s| s.claims.iter())
+        .filter(|c| c.namespace == app.namespace)
+        .map(|c| c.name.as_str())
+        .collect();
+    let mut mount_paths: Vec<(String, String)> = Vec::new();
+    for (j, volume) in app.volumes.iter().enumerate() {
+        let pointer = format!("{at}/volumes/{j}");
+        exactly_one(
+            ctx,
+            &pointer,
+            "a volume",
+            &[
+                ("claim", volume.claim.is_some()),
+                ("size", volume.size.is_some()),
+                ("hostPath", volume.host_path.is_some()),
+                ("emptyDir", volume.empty_dir.is_some()),
+                ("downwardAPI", !volume.downward_api.is_empty()),
+            ],
+        );
+        if let Some(claim) = &volume.claim {
+            if !claims.contains(&claim.as_str()) {
+                ctx.unknown_reference("unknown-claim", &format!("{pointer}/claim"), &format!("claim in namespace `{}`", app.namespace), claim, claims.iter().copied());
+            }
+        }
+        if let Some(class) = &volume.storage_class {
+            if !classes.contains(&class.as_str()) {
+                ctx.unknown_reference("unknown-storage-class", &format!("{pointer}/storageClass"), "storage class", class, classes.iter().copied());
+            }
+        }
+        if volume.size.is_none() && (volume.storage_class.is_some() || !volume.access_modes.is_empty()) {
+            ctx.error_at_key("field-needs-size", &pointer, "`storageClass` and `accessModes` apply only to a volume with `size`".into(), "here");
+        }
+        mount_paths.push((pointer, volume.mount_path.clone()));
+    }
+    if let Some(config) = &app.config {
+        let pointer = format!("{at}/config");
+        match (&config.mount_path, config.files.is_empty()) {
+            (Some(path), false) => mount_paths.push((format!("{pointer}/mountPath"), path.clone())),
+            (Some(_), true) => {
+                ctx.error_at_key("missing-field", &format!("{pointer}/mountPath"), "`mountPath` without `files` mounts nothing".into(), "nothing to mount");
+            }
+            (None, false) => {
+                ctx.error_at_key("missing-field", &format!("{pointer}/files"), "`files` need a `mountPath`".into(), "files with nowhere to go")
+                    .help = Some("add e.g. `mountPath: /etc/app`".into());
+            }
+            (None, true) => {}
+        }
+        for (name, content) in &config.files {
+            if matches!(content, FileContent::Inline(_)) && name.contains('/') {
+                ctx.error_at_key("invalid-name", &format!("{pointer}/files/{}", crate::load::yaml::escape_segment(name)), format!("file name `{name}` contains `/`"), "not a ConfigMap key");
+            }
+        }
+    }
+    for (j, used) in app.uses.iter().enumerate() {
+        if let Some(path) = &used.mount_path {
+            mount_paths.push((format!("{at}/uses/{j}/mountPath"), path.clone()));
+        }
+    }
+    for (k, (pointer, path)) in mount_paths.iter().enumerate() {
+        if let Some((first, _)) = mount_paths[..k].iter().find(|(_, p)| p == path) {
+            let first_span = ctx.loaded.spans.value(first);
+            let d = ctx.error("duplicate-mount", pointer, format!("two volumes are mounted at `{path}`"), "second mount");
+            d.secondary.extend(first_span.map(|s| (s, "first mount".to_owned())));
+        }
+    }
+}
+
+fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    let service_type = app.service.as_ref().map(|s| s.kind).unwrap_or_default();
+    if let Some(service) = &app.service {
+        if service.kind != ServiceType::None && app.ports.is_empty() {
+            ctx.error_at_key("service-without-ports", &format!("{at}/service"), "a Service needs the app to declare `ports`".into(), "no ports to expose");
+        }
+        for port in service.node_ports.keys() {
+            let pointer = format!("{at}/service/nodePorts/{}", crate::load::yaml::escape_segment(port));
+            if !matches!(service.kind, ServiceType::NodePort | ServiceType::LoadBalancer) {
+                ctx.error_at_key("field-not-for-service", &pointer, "`nodePorts` need `type: NodePort` or `LoadBalancer`".into(), "ignored by this Service type");
+            }
+            let reference = port.parse::<u16>().map(PortRef::Number).unwrap_or_else(|_| PortRef::Name(port.clone()));
+            if resolve_port(app, &reference).is_none() {
+                let spans = &ctx.loaded.spans;
+                let span = spans.key(&pointer);
+                port_reference(ctx, app, &pointer, &reference);
+                if let Some(last) = ctx.out.last_mut() {
+                    last.primary = span.map(|s| (s, "no such port".to_owned()));
+                }
+            }
+        }
+    }
+    if !app.workload.is_long_running() && app.service.as_ref().is_some_and(|s| s.kind != ServiceType::None) {
+        ctx.error_at_key("field-not-for-workload", &format!("{at}/service"), format!("a {} does not serve traffic", app.workload.as_str()), "no Service for batch work");
+    }
+    let Some(ingress) = &app.ingress else { return };
+    if service_type == ServiceType::None || app.ports.is_empty() || !app.workload.is_long_running() {
+        ctx.error_at_key("ingress-without-service", &format!("{at}/ingress"), "an Ingress needs the app's Service and ports".into(), "nothing to route to");
+        return;
+    }
+    for (h, host) in ingress.hosts.iter().enumerate() {
+        for (p, path) in host.paths.iter().enumerate() {
+            let pointer = format!("{at}/ingress/hosts/{h}/paths/{p}");
+            match &path.port {
+                Some(port) => port_reference(ctx, app, &format!("{pointer}/port"), port),
+                None if app.ports.len() > 1 => {
+                    ctx.error_at_key("missing-field", &pointer, "the app has several ports; say which one this path routes to".into(), "which port?")
+                        .help = Some("add `port: http` (a port name or number)".into());
+                }
+                None => {}
+            }
+        }
+    }
+}
+
+fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+    let Some(network) = &app.network else { return };
+    let apps = &ctx.loaded.blueprint.spec.apps;
+    let rules = network
+        .ingress
+        .iter()
+        .enumerate()
+        .map(|(r, rule)| (format!("{at}/network/ingress/{r}"), "from", &rule.from, &rule.ports))
+        .chain(network.deny.iter().enumerate().map(|(r, rule)| (format!("{at}/network/deny/{r}"), "from", &rule.from, &rule.ports)))
+        .chain(
+            network
+                .egress
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(r, rule)| (format!("{at}/network/egress/{r}"), "to", &rule.to, &rule.ports)),
+        )
+        .collect::<Vec<_>>();
+    for (pointer, side, peer, ports) in rules {
+        let peer_pointer = format!("{pointer}/{side}");
+        check_peer(ctx, app, &peer_pointer, peer);
+        let egress = side == "to";
+        // Ingress ports are this app's; egress ports are the target app's (or plain numbers).
+        let target = if egress {
+            peer.app.as_ref().and_then(|name| apps.iter().find(|a| &a.name == name && a.namespace == app.namespace))
+        } else {
+            Some(app)
+        };
+        for (k, port) in ports.iter().enumerate() {
+            let port_pointer = format!("{pointer}/ports/{k}");
+            match (target, port) {
+                (Some(target), _) if !egress || matches!(port, PortRef::Name(_)) => {
+                    port_reference(ctx, target, &port_pointer, port);
+                }
+                (None, PortRef::Name(name)) => {
+                    ctx.error("unknown-port", &port_pointer, format!("a named port (`{name}`) needs `to: {{app: ...}}`"), "use a number")
+                        .help = Some("egress to a namespace or CIDR takes port numbers".into());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check_peer(ctx: &mut Ctx<'_>, app: &App, pointer: &str, peer: &Peer) {
+    exactly_one(
+        ctx,
+        pointer,
+        "a network peer",
+        &[
+            ("app", peer.app.is_some()),
+            ("namespace", peer.namespace.is_some()),
+            ("cidr", peer.cidr.is_some()),
+            ("ingressController", peer.ingress_controller.is_some()),
+        ],
+    );
+    if let Some(name) = &peer.app {
+        let same_namespace: Vec<&str> = ctx
+            .loaded
+            .blueprint
+            .spec
+            .apps
+            .iter()
+            .filter(|a| a.namespace == app.namespace)
+            .map(|a| a.name.as_str())
+            .collect();
+        if !same_namespace.contains(&name.as_str()) {
+            ctx.unknown_reference("unknown-app", &format!("{pointer}/app"), &format!("app in namespace `{}`", app.namespace), name, same_namespace.iter().copied());
+        }
+    }
+    if let Some(cidr) = &peer.cidr {
+        if cidr.parse::<IpNet>().is_err() {
+            ctx.error("invalid-cidr", &format!("{pointer}/cidr"), format!("`{cidr}` is not a CIDR"), "expected e.g. 10.0.0.0/8");
+        }
+    }
+    if peer.ingress_controller == Some(false) {
+        ctx.error("invalid-value", &format!("{pointer}/ingressController"), "`ingressController: false` selects nothing".into(), "use `true` or remove the rule");
+    }
+}
+
+/// Secrets are written only through SOPS encryption, which this build does not have yet.
+fn secrets(ctx: &mut Ctx<'_>) {
+    let spec = &ctx.loaded.blueprint.spec;
+    let mut sources = Vec::new();
+    for (i, secret) in spec.secrets.iter().enumerate() {
+        for (key, source) in &secret.data {
+            sources.push((format!("/spec/secrets/{i}/data/{}", crate::load::yaml::escape_segment(key)), source.clone()));
+        }
+    }
+    for (i, app) in spec.apps.iter().enumerate() {
+        for (key, source) in &app.secret_env {
+            sources.push((format!("/spec/apps/{i}/secretEnv/{}", crate::load::yaml::escape_segment(key)), source.clone()));
+        }
+    }
+    for (pointer, source) in &sources {
+        exactly_one(
+            ctx,
+            pointer,
+            "a secret value",
+            &[("value", source.value.is_some()), ("fromEnv", source.from_env.is_some()), ("fromFile", source.from_file.is_some())],
+        );
+    }
+    let producers = spec
+        .secrets
+        .iter()
+        .enumerate()
+        .map(|(i, _)| format!("/spec/secrets/{i}"))
+        .chain(spec.apps.iter().enumerate().filter(|(_, a)| !a.secret_env.is_empty()).map(|(i, _)| format!("/spec/apps/{i}/secretEnv")));
+    for pointer in producers.collect::<Vec<_>>() {
+        ctx.error_at_key(
+            "secret-needs-encryption",
+            &pointer,
+            "this yields a Secret, and Secrets are written only SOPS-encrypted, which this kforge build cannot do yet".into(),
+            "would produce a Secret",
+        )
+        .help = Some("kforge never writes a Secret in plain text; remove it until encryption support lands".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::check::testing::{check, findings};
+
+    fn app(body: &str) -> String {
+        format!("  apps:\n    - name: web\n      image: nginx\n{body}")
+    }
+
+    #[test]
+    fn a_port_reference_must_exist() {
+        let spec = app("      ports: [{name: http, port: 80}]\n      probes:\n        liveness: {tcp: htp}\n");
+        check(&spec, &[("unknown-port", "11:25")]);
+        assert!(findings(&spec)[0].2.contains("app `web` has no port `htp`"));
+    }
+
+    #[test]
+    fn ports_resolve_by_number_too() {
+        check(&app("      ports: [{name: http, port: 80}]\n      probes:\n        readiness: {http: {path: /, port: 80}}\n"), &[]);
+    }
+
+    #[test]
+    fn several_ports_need_names() {
+        check(&app("      ports: [{port: 80}, {name: https, port: 443}]\n"), &[("unnamed-port", "9:15")]);
+    }
+
+    #[test]
+    fn cron_schedules_are_checked() {
+        check(&app("      workload: CronJob\n      schedule: \"*/5 * * *\"\n"), &[("invalid-schedule", "10:17")]);
+        check(&app("      workload: CronJob\n      schedule: \"*/5 * * * *\"\n"), &[]);
+        check(&app("      workload: CronJob\n"), &[("missing-field", "7:7")]);
+    }
+
+    #[test]
+    fn workload_fields_must_fit_the_workload() {
+        check(&app("      workload: DaemonSet\n      replicas: 2\n"), &[("field-not-for-workload", "10:7")]);
+    }
+
+    #[test]
+    fn uses_must_name_a_defined_config_map_and_key() {
+        let base = "  configMaps:\n    - {name: info, data: {count: \"1\"}}\n";
+        check(&format!("{base}{}", app("      uses:\n        - {configMap: info, env: {COUNT: count}}\n")), &[]);
+        check(&format!("{base}{}", app("      uses:\n        - {configMap: inf}\n")), &[("unknown-reference", "12:23")]);
+        check(&format!("{base}{}", app("      uses:\n        - {configMap: info, env: {COUNT: cuont}}\n")), &[("unknown-key", "12:42")]);
+    }
+
+    #[test]
+    fn volumes_need_one_source_and_a_known_claim() {
+        check(&app("      volumes:\n        - {name: data, mountPath: /data}\n"), &[("one-of", "10:11")]);
+        check(&app("      volumes:\n        - {name: data, mountPath: /data, claim: nope}\n"), &[("unknown-claim", "10:49")]);
+    }
+
+    #[test]
+    fn network_peers_are_checked() {
+        let spec = app("      ports: [{name: http, port: 80}]\n      network:\n        ingress:\n          - from: {app: clinet}\n          - from: {cidr: 10.0.0.0/33}\n            ports: [web]\n");
+        check(&spec, &[("unknown-app", "12:25"), ("invalid-cidr", "13:26"), ("unknown-port", "14:21")]);
+    }
+
+    #[test]
+    fn secrets_wait_for_encryption() {
+        check(&app("      secretEnv:\n        PASSWORD: {fromEnv: PW}\n"), &[("secret-needs-encryption", "9:7")]);
+        check(&app("      secretEnv:\n        PASSWORD: {fromEnv: PW, value: x}\n"), &[("secret-needs-encryption", "9:7"), ("one-of", "10:9")]);
+    }
+
+    #[test]
+    fn an_ingress_needs_a_port() {
+        check(
+            &app("      ports: [{name: http, port: 80}, {name: admin, port: 9000}]\n      ingress:\n        hosts: [{host: a.example.com, paths: [{path: /}]}]\n"),
+            &[("missing-field", "11:47")],
+        );
+    }
+}

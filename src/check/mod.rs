@@ -1,0 +1,128 @@
+//! Stage 2, check: the rules of BLUEPRINT.md that a schema cannot say — names, references
+//! between parts of the blueprint, storage bindings, the cluster's network plan.
+//!
+//! Architecture invariant: checks only read the blueprint and its spans; they build nothing.
+//! A blueprint that passes every check expands without errors about its own content.
+
+mod apps;
+mod cluster;
+mod names;
+mod storage;
+
+use crate::diagnostic::Diagnostic;
+use crate::load::Loaded;
+use crate::load::schema::field_path;
+use crate::suggest;
+
+/// Collects diagnostics and knows where each blueprint field stands.
+pub(crate) struct Ctx<'a> {
+    pub loaded: &'a Loaded,
+    pub out: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(loaded: &'a Loaded) -> Self {
+        Ctx {
+            loaded,
+            out: Vec::new(),
+        }
+    }
+
+    /// An error at the value of the field at `pointer`.
+    pub fn error(&mut self, code: &'static str, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::error(code, message)
+            .path(field_path(pointer))
+            .at(self.loaded.spans.value(pointer), label);
+        self.out.push(diagnostic);
+        self.last()
+    }
+
+    /// An error at the key of the field at `pointer` (a whole entry rather than its value).
+    pub fn error_at_key(&mut self, code: &'static str, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::error(code, message)
+            .path(field_path(pointer))
+            .at(self.loaded.spans.key(pointer), label);
+        self.out.push(diagnostic);
+        self.last()
+    }
+
+    /// A reference to a name that does not exist, with a did-you-mean among `known`.
+    pub fn unknown_reference<'n, I>(&mut self, code: &'static str, pointer: &str, what: &str, name: &str, known: I)
+    where
+        I: IntoIterator<Item = &'n str> + Clone,
+    {
+        let help = suggest::hint(name, known);
+        self.error(code, pointer, format!("{what} `{name}` does not exist"), "unknown name")
+            .help = Some(help);
+    }
+
+    fn last(&mut self) -> &mut Diagnostic {
+        let index = self.out.len() - 1;
+        &mut self.out[index]
+    }
+}
+
+/// Exactly one of the named options must be set; reports none or several at `pointer`.
+pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options: &[(&str, bool)]) {
+    let set: Vec<&str> = options.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+    let names: Vec<String> = options.iter().map(|(n, _)| format!("`{n}`")).collect();
+    if set.len() == 1 {
+        return;
+    }
+    let message = if set.is_empty() {
+        format!("{what} needs one of {}", names.join(", "))
+    } else {
+        format!("{what} sets {} at once", set.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "))
+    };
+    ctx.error_at_key("one-of", pointer, message, "here").help = Some(format!("set exactly one of {}", names.join(", ")));
+}
+
+/// Runs every check; an empty result means the blueprint may be expanded.
+pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut ctx = Ctx::new(loaded);
+    names::check(&mut ctx);
+    storage::check(&mut ctx);
+    apps::check(&mut ctx);
+    cluster::check(&mut ctx);
+    let mut out = ctx.out;
+    out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::PathBuf;
+
+    use crate::diagnostic::{Diagnostic, SourceFile};
+    use crate::load::{Loaded, load_blueprint};
+
+    pub const HEAD: &str = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: demo\nspec:\n";
+
+    pub fn load(spec: &str) -> Loaded {
+        let text = format!("{HEAD}{spec}");
+        match load_blueprint(SourceFile::new("bp.yaml", text), PathBuf::from(".")) {
+            Ok(loaded) => loaded,
+            Err(errors) => panic!("{}", errors.iter().map(|e| e.render(false)).collect::<String>()),
+        }
+    }
+
+    /// The (code, line:col, message) of every finding for a spec.
+    pub fn findings(spec: &str) -> Vec<(String, String, String)> {
+        let loaded = load(spec);
+        super::check(&loaded)
+            .into_iter()
+            .map(|d: Diagnostic| {
+                let at = d.location().unwrap_or_default().trim_start_matches("bp.yaml:").to_owned();
+                (d.code.to_owned(), at, format!("{}: {}", d.path.unwrap_or_default(), d.message))
+            })
+            .collect()
+    }
+
+    /// Asserts that a spec gives exactly these (code, line:col) findings.
+    #[track_caller]
+    pub fn check(spec: &str, expected: &[(&str, &str)]) {
+        let found = findings(spec);
+        let got: Vec<(&str, &str)> = found.iter().map(|(c, at, _)| (c.as_str(), at.as_str())).collect();
+        assert_eq!(got, expected, "all findings: {found:#?}");
+    }
+}
