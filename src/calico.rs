@@ -44,8 +44,8 @@ pub struct NetworkPolicySpec {
     pub selector: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_selector: Option<String>,
-    /// Left empty, Calico infers the types from which rule lists are present, so a
-    /// deny-all-ingress policy (no rules at all) must say `Ingress` explicitly.
+    /// Left empty, Calico infers the types from which rule lists are present, and a policy with
+    /// no rules becomes ingress-only: a deny-all-egress policy must say `Egress` explicitly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<PolicyType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -70,7 +70,8 @@ pub struct GlobalNetworkPolicySpec {
     pub namespace_selector: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_selector: Option<String>,
-    /// Left empty, Calico infers the types from which rule lists are present.
+    /// Left empty, Calico infers the types from which rule lists are present (see
+    /// [`NetworkPolicySpec::types`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<PolicyType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -83,11 +84,7 @@ pub struct GlobalNetworkPolicySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_on_forward: Option<bool>,
     /// The CRD forbids egress rules and the `Egress` type on a pre-DNAT policy.
-    #[serde(
-        default,
-        rename = "preDNAT",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, rename = "preDNAT", skip_serializing_if = "Option::is_none")]
     pub pre_dnat: Option<bool>,
 }
 
@@ -413,7 +410,11 @@ impl k8s_openapi::Metadata for GlobalNetworkPolicy {
 
 // The type meta lives in the Resource impl rather than in fields, so that a value can never
 // carry the wrong apiVersion or kind; serialising writes it back out, first, as kubectl does.
-fn serialize_object<R, S, Ser>(metadata: &ObjectMeta, spec: &S, serializer: Ser) -> Result<Ser::Ok, Ser::Error>
+fn serialize_object<R, S, Ser>(
+    metadata: &ObjectMeta,
+    spec: &S,
+    serializer: Ser,
+) -> Result<Ser::Ok, Ser::Error>
 where
     R: k8s_openapi::Resource,
     S: Serialize,
@@ -455,7 +456,10 @@ where
         ));
     }
     if let Some(kind) = wire.kind.as_deref().filter(|k| *k != R::KIND) {
-        return Err(de::Error::invalid_value(de::Unexpected::Str(kind), &R::KIND));
+        return Err(de::Error::invalid_value(
+            de::Unexpected::Str(kind),
+            &R::KIND,
+        ));
     }
     Ok((wire.metadata, wire.spec))
 }

@@ -5,6 +5,10 @@
 
 pub mod calico;
 pub mod check;
+pub mod cli;
 pub mod diagnostic;
+pub mod emit;
+pub mod expand;
 pub mod load;
 pub mod suggest;
+pub mod write;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `kforge` binary: everything happens in [`kforge::cli::run`].
+
+fn main() -> std::process::ExitCode {
+    kforge::cli::run()
+}

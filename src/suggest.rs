@@ -41,12 +41,18 @@ mod tests {
 
     #[test]
     fn finds_a_transposition() {
-        assert_eq!(did_you_mean("replcas", ["image", "replicas", "ports"]), Some("replicas"));
+        assert_eq!(
+            did_you_mean("replcas", ["image", "replicas", "ports"]),
+            Some("replicas")
+        );
     }
 
     #[test]
     fn ignores_case() {
-        assert_eq!(did_you_mean("deploymnt", ["Deployment", "Job"]), Some("Deployment"));
+        assert_eq!(
+            did_you_mean("deploymnt", ["Deployment", "Job"]),
+            Some("Deployment")
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use ipnet::IpNet;
 
 use super::storage::known_classes;
 use super::{Ctx, exactly_one};
-use crate::load::blueprint::{App, FileContent, Peer, Port, PortRef, Probe, ServiceType, StrategyType, Workload};
+use crate::load::blueprint::{
+    App, FileContent, Peer, Port, PortRef, Probe, ServiceType, StrategyType, Workload,
+};
 
 /// The app's port that a reference names, by name or number.
 pub(crate) fn resolve_port<'a>(app: &'a App, reference: &PortRef) -> Option<&'a Port> {
@@ -32,7 +34,8 @@ fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortR
     } else {
         crate::suggest::hint(&reference.to_string(), known.iter().map(String::as_str))
     };
-    ctx.error("unknown-port", pointer, what, "no such port").help = Some(help);
+    ctx.error("unknown-port", pointer, what, "no such port")
+        .help = Some(help);
 }
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -42,7 +45,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         ports(ctx, app, &at);
         workload(ctx, app, &at);
         if let Some(probes) = &app.probes {
-            for (kind, probe) in [("startup", &probes.startup), ("liveness", &probes.liveness), ("readiness", &probes.readiness)] {
+            for (kind, probe) in [
+                ("startup", &probes.startup),
+                ("liveness", &probes.liveness),
+                ("readiness", &probes.readiness),
+            ] {
                 if let Some(probe) = probe {
                     self::probe(ctx, app, &format!("{at}/probes/{kind}"), probe);
                 }
@@ -57,7 +64,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 ctx,
                 &format!("{at}/disruption"),
                 "a disruption budget",
-                &[("minAvailable", disruption.min_available.is_some()), ("maxUnavailable", disruption.max_unavailable.is_some())],
+                &[
+                    ("minAvailable", disruption.min_available.is_some()),
+                    ("maxUnavailable", disruption.max_unavailable.is_some()),
+                ],
             );
         }
     }
@@ -68,17 +78,30 @@ fn ports(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     if app.ports.len() > 1 {
         for (j, port) in app.ports.iter().enumerate() {
             if port.name.is_none() {
-                ctx.error_at_key("unnamed-port", &format!("{at}/ports/{j}"), "a port needs a name when the app has several".into(), "unnamed port")
-                    .help = Some("add `name: http` (or similar) to every port".into());
+                ctx.error_at_key(
+                    "unnamed-port",
+                    &format!("{at}/ports/{j}"),
+                    "a port needs a name when the app has several".into(),
+                    "unnamed port",
+                )
+                .help = Some("add `name: http` (or similar) to every port".into());
             }
         }
     }
     for (j, port) in app.ports.iter().enumerate() {
-        let earlier = app.ports[..j].iter().position(|p| p.port == port.port && p.protocol == port.protocol);
+        let earlier = app.ports[..j]
+            .iter()
+            .position(|p| p.port == port.port && p.protocol == port.protocol);
         if let Some(first) = earlier {
             let first_span = ctx.loaded.spans.value(&format!("{at}/ports/{first}/port"));
-            let d = ctx.error("duplicate-port", &format!("{at}/ports/{j}/port"), format!("port {} is declared twice", port.port), "second declaration");
-            d.secondary.extend(first_span.map(|s| (s, "first declaration".to_owned())));
+            let d = ctx.error(
+                "duplicate-port",
+                &format!("{at}/ports/{j}/port"),
+                format!("port {} is declared twice", port.port),
+                "second declaration",
+            );
+            d.secondary
+                .extend(first_span.map(|s| (s, "first declaration".to_owned())));
         }
     }
 }
@@ -92,7 +115,9 @@ fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
             format!("`{field}` does not apply to a {}", kind.as_str()),
             "ignored by this workload",
         )
-        .help = Some(format!("`{field}` is for {allowed}; remove it or change `workload`"));
+        .help = Some(format!(
+            "`{field}` is for {allowed}; remove it or change `workload`"
+        ));
     };
     if app.replicas.is_some() && !matches!(kind, Workload::Deployment | Workload::StatefulSet) {
         not_for(ctx, "replicas", "Deployment and StatefulSet");
@@ -115,8 +140,13 @@ fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     if kind == Workload::CronJob {
         match &app.schedule {
             None => {
-                ctx.error_at_key("missing-field", at, "a CronJob needs `schedule`".into(), "CronJob without a schedule")
-                    .help = Some("add e.g. `schedule: \"*/5 * * * *\"`".into());
+                ctx.error_at_key(
+                    "missing-field",
+                    at,
+                    "a CronJob needs `schedule`".into(),
+                    "CronJob without a schedule",
+                )
+                .help = Some("add e.g. `schedule: \"*/5 * * * *\"`".into());
             }
             Some(schedule) => {
                 if let Err(error) = schedule.parse::<Cron>() {
@@ -130,28 +160,60 @@ fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         let valid = match strategy.kind {
             None | Some(StrategyType::RollingUpdate) => true,
             Some(StrategyType::Recreate) => kind == Workload::Deployment,
-            Some(StrategyType::OnDelete) => matches!(kind, Workload::StatefulSet | Workload::DaemonSet),
+            Some(StrategyType::OnDelete) => {
+                matches!(kind, Workload::StatefulSet | Workload::DaemonSet)
+            }
         };
         if !valid {
-            ctx.error("invalid-value", &format!("{at}/strategy/type"), format!("a {} cannot use this strategy", kind.as_str()), "wrong strategy for the workload")
-                .help = Some("Recreate is for Deployments; OnDelete for StatefulSets and DaemonSets".into());
+            ctx.error(
+                "invalid-value",
+                &format!("{at}/strategy/type"),
+                format!("a {} cannot use this strategy", kind.as_str()),
+                "wrong strategy for the workload",
+            )
+            .help = Some(
+                "Recreate is for Deployments; OnDelete for StatefulSets and DaemonSets".into(),
+            );
         }
         if strategy.max_surge.is_some() && kind != Workload::Deployment {
-            not_for(ctx, "strategy/maxSurge", "Deployment (and DaemonSet only behind a feature gate)");
+            not_for(
+                ctx,
+                "strategy/maxSurge",
+                "Deployment (and DaemonSet only behind a feature gate)",
+            );
         }
     }
     if let Some(autoscale) = &app.autoscale {
         if autoscale.min_replicas > autoscale.max_replicas {
-            ctx.error("invalid-value", &format!("{at}/autoscale/maxReplicas"), "`maxReplicas` is below `minReplicas`".into(), "too small");
+            ctx.error(
+                "invalid-value",
+                &format!("{at}/autoscale/maxReplicas"),
+                "`maxReplicas` is below `minReplicas`".into(),
+                "too small",
+            );
         }
         if autoscale.min_replicas < 1 {
-            ctx.error("invalid-value", &format!("{at}/autoscale/minReplicas"), "`minReplicas` must be at least 1".into(), "too small");
+            ctx.error(
+                "invalid-value",
+                &format!("{at}/autoscale/minReplicas"),
+                "`minReplicas` must be at least 1".into(),
+                "too small",
+            );
         }
     }
 }
 
 fn probe(ctx: &mut Ctx<'_>, app: &App, at: &str, probe: &Probe) {
-    exactly_one(ctx, at, "a probe", &[("exec", probe.exec.is_some()), ("tcp", probe.tcp.is_some()), ("http", probe.http.is_some())]);
+    exactly_one(
+        ctx,
+        at,
+        "a probe",
+        &[
+            ("exec", probe.exec.is_some()),
+            ("tcp", probe.tcp.is_some()),
+            ("http", probe.http.is_some()),
+        ],
+    );
     if let Some(port) = &probe.tcp {
         port_reference(ctx, app, &format!("{at}/tcp"), port);
     }
@@ -164,38 +226,96 @@ fn uses(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     let spec = &ctx.loaded.blueprint.spec;
     for (j, used) in app.uses.iter().enumerate() {
         let pointer = format!("{at}/uses/{j}");
-        exactly_one(ctx, &pointer, "a `uses` entry", &[("configMap", used.config_map.is_some()), ("secret", used.secret.is_some())]);
+        exactly_one(
+            ctx,
+            &pointer,
+            "a `uses` entry",
+            &[
+                ("configMap", used.config_map.is_some()),
+                ("secret", used.secret.is_some()),
+            ],
+        );
         if !used.items.is_empty() && used.mount_path.is_none() {
-            ctx.error_at_key("missing-field", &format!("{pointer}/items"), "`items` needs `mountPath`".into(), "nothing to mount")
-                .help = Some("add `mountPath`, or use `env` to pick keys as env vars".into());
+            ctx.error_at_key(
+                "missing-field",
+                &format!("{pointer}/items"),
+                "`items` needs `mountPath`".into(),
+                "nothing to mount",
+            )
+            .help = Some("add `mountPath`, or use `env` to pick keys as env vars".into());
         }
-        let (field, keys, known): (&str, Option<Vec<String>>, Vec<&str>) = if let Some(name) = &used.config_map {
-            let found = spec.config_maps.iter().find(|c| &c.name == name && c.namespace == app.namespace);
-            let keys = found.map(|c| c.data.keys().chain(c.files.keys()).cloned().collect());
-            ("configMap", keys, spec.config_maps.iter().filter(|c| c.namespace == app.namespace).map(|c| c.name.as_str()).collect())
-        } else if let Some(name) = &used.secret {
-            let found = spec.secrets.iter().find(|s| &s.name == name && s.namespace == app.namespace);
-            let keys = found.map(|s| s.data.keys().cloned().collect());
-            ("secret", keys, spec.secrets.iter().filter(|s| s.namespace == app.namespace).map(|s| s.name.as_str()).collect())
-        } else {
+        let (field, keys, known): (&str, Option<Vec<String>>, Vec<&str>) =
+            if let Some(name) = &used.config_map {
+                let found = spec
+                    .config_maps
+                    .iter()
+                    .find(|c| &c.name == name && c.namespace == app.namespace);
+                let keys = found.map(|c| c.data.keys().chain(c.files.keys()).cloned().collect());
+                (
+                    "configMap",
+                    keys,
+                    spec.config_maps
+                        .iter()
+                        .filter(|c| c.namespace == app.namespace)
+                        .map(|c| c.name.as_str())
+                        .collect(),
+                )
+            } else if let Some(name) = &used.secret {
+                let found = spec
+                    .secrets
+                    .iter()
+                    .find(|s| &s.name == name && s.namespace == app.namespace);
+                let keys = found.map(|s| s.data.keys().cloned().collect());
+                (
+                    "secret",
+                    keys,
+                    spec.secrets
+                        .iter()
+                        .filter(|s| s.namespace == app.namespace)
+                        .map(|s| s.name.as_str())
+                        .collect(),
+                )
+            } else {
+                continue;
+            };
+        let Some(target) = used.target() else {
             continue;
         };
-        let Some(target) = used.target() else { continue };
         let Some(keys) = keys else {
             let what = format!("{field} `{target}` in namespace `{}`", app.namespace);
-            ctx.unknown_reference("unknown-reference", &format!("{pointer}/{field}"), &what, "", known.iter().copied());
+            ctx.unknown_reference(
+                "unknown-reference",
+                &format!("{pointer}/{field}"),
+                &what,
+                "",
+                known.iter().copied(),
+            );
             if let Some(last) = ctx.out.last_mut() {
                 last.message = format!("{what} is not defined in the blueprint");
                 last.help = Some(crate::suggest::hint(target, known.iter().copied()));
             }
             continue;
         };
-        let key_refs = used.env.iter().map(|(var, key)| (format!("{pointer}/env/{}", crate::load::yaml::escape_segment(var)), key));
-        let item_refs = used.items.iter().enumerate().map(|(k, key)| (format!("{pointer}/items/{k}"), key));
+        let key_refs = used.env.iter().map(|(var, key)| {
+            (
+                format!("{pointer}/env/{}", crate::load::yaml::escape_segment(var)),
+                key,
+            )
+        });
+        let item_refs = used
+            .items
+            .iter()
+            .enumerate()
+            .map(|(k, key)| (format!("{pointer}/items/{k}"), key));
         for (key_pointer, key) in key_refs.chain(item_refs).collect::<Vec<_>>() {
             if !keys.contains(key) {
-                ctx.error("unknown-key", &key_pointer, format!("{field} `{target}` has no key `{key}`"), "no such key")
-                    .help = Some(crate::suggest::hint(key, keys.iter().map(String::as_str)));
+                ctx.error(
+                    "unknown-key",
+                    &key_pointer,
+                    format!("{field} `{target}` has no key `{key}`"),
+                    "no such key",
+                )
+                .help = Some(crate::suggest::hint(key, keys.iter().map(String::as_str)));
             }
         }
     }
@@ -228,16 +348,35 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         );
         if let Some(claim) = &volume.claim {
             if !claims.contains(&claim.as_str()) {
-                ctx.unknown_reference("unknown-claim", &format!("{pointer}/claim"), &format!("claim in namespace `{}`", app.namespace), claim, claims.iter().copied());
+                ctx.unknown_reference(
+                    "unknown-claim",
+                    &format!("{pointer}/claim"),
+                    &format!("claim in namespace `{}`", app.namespace),
+                    claim,
+                    claims.iter().copied(),
+                );
             }
         }
         if let Some(class) = &volume.storage_class {
             if !classes.contains(&class.as_str()) {
-                ctx.unknown_reference("unknown-storage-class", &format!("{pointer}/storageClass"), "storage class", class, classes.iter().copied());
+                ctx.unknown_reference(
+                    "unknown-storage-class",
+                    &format!("{pointer}/storageClass"),
+                    "storage class",
+                    class,
+                    classes.iter().copied(),
+                );
             }
         }
-        if volume.size.is_none() && (volume.storage_class.is_some() || !volume.access_modes.is_empty()) {
-            ctx.error_at_key("field-needs-size", &pointer, "`storageClass` and `accessModes` apply only to a volume with `size`".into(), "here");
+        if volume.size.is_none()
+            && (volume.storage_class.is_some() || !volume.access_modes.is_empty())
+        {
+            ctx.error_at_key(
+                "field-needs-size",
+                &pointer,
+                "`storageClass` and `accessModes` apply only to a volume with `size`".into(),
+                "here",
+            );
         }
         mount_paths.push((pointer, volume.mount_path.clone()));
     }
@@ -246,17 +385,35 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         match (&config.mount_path, config.files.is_empty()) {
             (Some(path), false) => mount_paths.push((format!("{pointer}/mountPath"), path.clone())),
             (Some(_), true) => {
-                ctx.error_at_key("missing-field", &format!("{pointer}/mountPath"), "`mountPath` without `files` mounts nothing".into(), "nothing to mount");
+                ctx.error_at_key(
+                    "missing-field",
+                    &format!("{pointer}/mountPath"),
+                    "`mountPath` without `files` mounts nothing".into(),
+                    "nothing to mount",
+                );
             }
             (None, false) => {
-                ctx.error_at_key("missing-field", &format!("{pointer}/files"), "`files` need a `mountPath`".into(), "files with nowhere to go")
-                    .help = Some("add e.g. `mountPath: /etc/app`".into());
+                ctx.error_at_key(
+                    "missing-field",
+                    &format!("{pointer}/files"),
+                    "`files` need a `mountPath`".into(),
+                    "files with nowhere to go",
+                )
+                .help = Some("add e.g. `mountPath: /etc/app`".into());
             }
             (None, true) => {}
         }
         for (name, content) in &config.files {
             if matches!(content, FileContent::Inline(_)) && name.contains('/') {
-                ctx.error_at_key("invalid-name", &format!("{pointer}/files/{}", crate::load::yaml::escape_segment(name)), format!("file name `{name}` contains `/`"), "not a ConfigMap key");
+                ctx.error_at_key(
+                    "invalid-name",
+                    &format!(
+                        "{pointer}/files/{}",
+                        crate::load::yaml::escape_segment(name)
+                    ),
+                    format!("file name `{name}` contains `/`"),
+                    "not a ConfigMap key",
+                );
             }
         }
     }
@@ -268,8 +425,14 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     for (k, (pointer, path)) in mount_paths.iter().enumerate() {
         if let Some((first, _)) = mount_paths[..k].iter().find(|(_, p)| p == path) {
             let first_span = ctx.loaded.spans.value(first);
-            let d = ctx.error("duplicate-mount", pointer, format!("two volumes are mounted at `{path}`"), "second mount");
-            d.secondary.extend(first_span.map(|s| (s, "first mount".to_owned())));
+            let d = ctx.error(
+                "duplicate-mount",
+                pointer,
+                format!("two volumes are mounted at `{path}`"),
+                "second mount",
+            );
+            d.secondary
+                .extend(first_span.map(|s| (s, "first mount".to_owned())));
         }
     }
 }
@@ -278,14 +441,33 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     let service_type = app.service.as_ref().map(|s| s.kind).unwrap_or_default();
     if let Some(service) = &app.service {
         if service.kind != ServiceType::None && app.ports.is_empty() {
-            ctx.error_at_key("service-without-ports", &format!("{at}/service"), "a Service needs the app to declare `ports`".into(), "no ports to expose");
+            ctx.error_at_key(
+                "service-without-ports",
+                &format!("{at}/service"),
+                "a Service needs the app to declare `ports`".into(),
+                "no ports to expose",
+            );
         }
         for port in service.node_ports.keys() {
-            let pointer = format!("{at}/service/nodePorts/{}", crate::load::yaml::escape_segment(port));
-            if !matches!(service.kind, ServiceType::NodePort | ServiceType::LoadBalancer) {
-                ctx.error_at_key("field-not-for-service", &pointer, "`nodePorts` need `type: NodePort` or `LoadBalancer`".into(), "ignored by this Service type");
+            let pointer = format!(
+                "{at}/service/nodePorts/{}",
+                crate::load::yaml::escape_segment(port)
+            );
+            if !matches!(
+                service.kind,
+                ServiceType::NodePort | ServiceType::LoadBalancer
+            ) {
+                ctx.error_at_key(
+                    "field-not-for-service",
+                    &pointer,
+                    "`nodePorts` need `type: NodePort` or `LoadBalancer`".into(),
+                    "ignored by this Service type",
+                );
             }
-            let reference = port.parse::<u16>().map(PortRef::Number).unwrap_or_else(|_| PortRef::Name(port.clone()));
+            let reference = port
+                .parse::<u16>()
+                .map(PortRef::Number)
+                .unwrap_or_else(|_| PortRef::Name(port.clone()));
             if resolve_port(app, &reference).is_none() {
                 let spans = &ctx.loaded.spans;
                 let span = spans.key(&pointer);
@@ -296,12 +478,28 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
             }
         }
     }
-    if !app.workload.is_long_running() && app.service.as_ref().is_some_and(|s| s.kind != ServiceType::None) {
-        ctx.error_at_key("field-not-for-workload", &format!("{at}/service"), format!("a {} does not serve traffic", app.workload.as_str()), "no Service for batch work");
+    if !app.workload.is_long_running()
+        && app
+            .service
+            .as_ref()
+            .is_some_and(|s| s.kind != ServiceType::None)
+    {
+        ctx.error_at_key(
+            "field-not-for-workload",
+            &format!("{at}/service"),
+            format!("a {} does not serve traffic", app.workload.as_str()),
+            "no Service for batch work",
+        );
     }
     let Some(ingress) = &app.ingress else { return };
-    if service_type == ServiceType::None || app.ports.is_empty() || !app.workload.is_long_running() {
-        ctx.error_at_key("ingress-without-service", &format!("{at}/ingress"), "an Ingress needs the app's Service and ports".into(), "nothing to route to");
+    if service_type == ServiceType::None || app.ports.is_empty() || !app.workload.is_long_running()
+    {
+        ctx.error_at_key(
+            "ingress-without-service",
+            &format!("{at}/ingress"),
+            "an Ingress needs the app's Service and ports".into(),
+            "nothing to route to",
+        );
         return;
     }
     for (h, host) in ingress.hosts.iter().enumerate() {
@@ -310,8 +508,13 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
             match &path.port {
                 Some(port) => port_reference(ctx, app, &format!("{pointer}/port"), port),
                 None if app.ports.len() > 1 => {
-                    ctx.error_at_key("missing-field", &pointer, "the app has several ports; say which one this path routes to".into(), "which port?")
-                        .help = Some("add `port: http` (a port name or number)".into());
+                    ctx.error_at_key(
+                        "missing-field",
+                        &pointer,
+                        "the app has several ports; say which one this path routes to".into(),
+                        "which port?",
+                    )
+                    .help = Some("add `port: http` (a port name or number)".into());
                 }
                 None => {}
             }
@@ -326,15 +529,36 @@ fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         .ingress
         .iter()
         .enumerate()
-        .map(|(r, rule)| (format!("{at}/network/ingress/{r}"), "from", &rule.from, &rule.ports))
-        .chain(network.deny.iter().enumerate().map(|(r, rule)| (format!("{at}/network/deny/{r}"), "from", &rule.from, &rule.ports)))
+        .map(|(r, rule)| {
+            (
+                format!("{at}/network/ingress/{r}"),
+                "from",
+                &rule.from,
+                &rule.ports,
+            )
+        })
+        .chain(network.deny.iter().enumerate().map(|(r, rule)| {
+            (
+                format!("{at}/network/deny/{r}"),
+                "from",
+                &rule.from,
+                &rule.ports,
+            )
+        }))
         .chain(
             network
                 .egress
                 .iter()
                 .flatten()
                 .enumerate()
-                .map(|(r, rule)| (format!("{at}/network/egress/{r}"), "to", &rule.to, &rule.ports)),
+                .map(|(r, rule)| {
+                    (
+                        format!("{at}/network/egress/{r}"),
+                        "to",
+                        &rule.to,
+                        &rule.ports,
+                    )
+                }),
         )
         .collect::<Vec<_>>();
     for (pointer, side, peer, ports) in rules {
@@ -343,7 +567,10 @@ fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         let egress = side == "to";
         // Ingress ports are this app's; egress ports are the target app's (or plain numbers).
         let target = if egress {
-            peer.app.as_ref().and_then(|name| apps.iter().find(|a| &a.name == name && a.namespace == app.namespace))
+            peer.app.as_ref().and_then(|name| {
+                apps.iter()
+                    .find(|a| &a.name == name && a.namespace == app.namespace)
+            })
         } else {
             Some(app)
         };
@@ -354,8 +581,13 @@ fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
                     port_reference(ctx, target, &port_pointer, port);
                 }
                 (None, PortRef::Name(name)) => {
-                    ctx.error("unknown-port", &port_pointer, format!("a named port (`{name}`) needs `to: {{app: ...}}`"), "use a number")
-                        .help = Some("egress to a namespace or CIDR takes port numbers".into());
+                    ctx.error(
+                        "unknown-port",
+                        &port_pointer,
+                        format!("a named port (`{name}`) needs `to: {{app: ...}}`"),
+                        "use a number",
+                    )
+                    .help = Some("egress to a namespace or CIDR takes port numbers".into());
                 }
                 _ => {}
             }
@@ -386,16 +618,32 @@ fn check_peer(ctx: &mut Ctx<'_>, app: &App, pointer: &str, peer: &Peer) {
             .map(|a| a.name.as_str())
             .collect();
         if !same_namespace.contains(&name.as_str()) {
-            ctx.unknown_reference("unknown-app", &format!("{pointer}/app"), &format!("app in namespace `{}`", app.namespace), name, same_namespace.iter().copied());
+            ctx.unknown_reference(
+                "unknown-app",
+                &format!("{pointer}/app"),
+                &format!("app in namespace `{}`", app.namespace),
+                name,
+                same_namespace.iter().copied(),
+            );
         }
     }
     if let Some(cidr) = &peer.cidr {
         if cidr.parse::<IpNet>().is_err() {
-            ctx.error("invalid-cidr", &format!("{pointer}/cidr"), format!("`{cidr}` is not a CIDR"), "expected e.g. 10.0.0.0/8");
+            ctx.error(
+                "invalid-cidr",
+                &format!("{pointer}/cidr"),
+                format!("`{cidr}` is not a CIDR"),
+                "expected e.g. 10.0.0.0/8",
+            );
         }
     }
     if peer.ingress_controller == Some(false) {
-        ctx.error("invalid-value", &format!("{pointer}/ingressController"), "`ingressController: false` selects nothing".into(), "use `true` or remove the rule");
+        ctx.error(
+            "invalid-value",
+            &format!("{pointer}/ingressController"),
+            "`ingressController: false` selects nothing".into(),
+            "use `true` or remove the rule",
+        );
     }
 }
 
@@ -405,12 +653,24 @@ fn secrets(ctx: &mut Ctx<'_>) {
     let mut sources = Vec::new();
     for (i, secret) in spec.secrets.iter().enumerate() {
         for (key, source) in &secret.data {
-            sources.push((format!("/spec/secrets/{i}/data/{}", crate::load::yaml::escape_segment(key)), source.clone()));
+            sources.push((
+                format!(
+                    "/spec/secrets/{i}/data/{}",
+                    crate::load::yaml::escape_segment(key)
+                ),
+                source.clone(),
+            ));
         }
     }
     for (i, app) in spec.apps.iter().enumerate() {
         for (key, source) in &app.secret_env {
-            sources.push((format!("/spec/apps/{i}/secretEnv/{}", crate::load::yaml::escape_segment(key)), source.clone()));
+            sources.push((
+                format!(
+                    "/spec/apps/{i}/secretEnv/{}",
+                    crate::load::yaml::escape_segment(key)
+                ),
+                source.clone(),
+            ));
         }
     }
     for (pointer, source) in &sources {
@@ -418,7 +678,11 @@ fn secrets(ctx: &mut Ctx<'_>) {
             ctx,
             pointer,
             "a secret value",
-            &[("value", source.value.is_some()), ("fromEnv", source.from_env.is_some()), ("fromFile", source.from_file.is_some())],
+            &[
+                ("value", source.value.is_some()),
+                ("fromEnv", source.from_env.is_some()),
+                ("fromFile", source.from_file.is_some()),
+            ],
         );
     }
     let producers = spec
@@ -426,7 +690,13 @@ fn secrets(ctx: &mut Ctx<'_>) {
         .iter()
         .enumerate()
         .map(|(i, _)| format!("/spec/secrets/{i}"))
-        .chain(spec.apps.iter().enumerate().filter(|(_, a)| !a.secret_env.is_empty()).map(|(i, _)| format!("/spec/apps/{i}/secretEnv")));
+        .chain(
+            spec.apps
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| !a.secret_env.is_empty())
+                .map(|(i, _)| format!("/spec/apps/{i}/secretEnv")),
+        );
     for pointer in producers.collect::<Vec<_>>() {
         ctx.error_at_key(
             "secret-needs-encryption",
@@ -448,63 +718,123 @@ mod tests {
 
     #[test]
     fn a_port_reference_must_exist() {
-        let spec = app("      ports: [{name: http, port: 80}]\n      probes:\n        liveness: {tcp: htp}\n");
+        let spec = app(
+            "      ports: [{name: http, port: 80}]\n      probes:\n        liveness: {tcp: htp}\n",
+        );
         check(&spec, &[("unknown-port", "11:25")]);
         assert!(findings(&spec)[0].2.contains("app `web` has no port `htp`"));
     }
 
     #[test]
     fn ports_resolve_by_number_too() {
-        check(&app("      ports: [{name: http, port: 80}]\n      probes:\n        readiness: {http: {path: /, port: 80}}\n"), &[]);
+        check(
+            &app(
+                "      ports: [{name: http, port: 80}]\n      probes:\n        readiness: {http: {path: /, port: 80}}\n",
+            ),
+            &[],
+        );
     }
 
     #[test]
     fn several_ports_need_names() {
-        check(&app("      ports: [{port: 80}, {name: https, port: 443}]\n"), &[("unnamed-port", "9:15")]);
+        check(
+            &app("      ports: [{port: 80}, {name: https, port: 443}]\n"),
+            &[("unnamed-port", "9:15")],
+        );
     }
 
     #[test]
     fn cron_schedules_are_checked() {
-        check(&app("      workload: CronJob\n      schedule: \"*/5 * * *\"\n"), &[("invalid-schedule", "10:17")]);
-        check(&app("      workload: CronJob\n      schedule: \"*/5 * * * *\"\n"), &[]);
-        check(&app("      workload: CronJob\n"), &[("missing-field", "7:7")]);
+        check(
+            &app("      workload: CronJob\n      schedule: \"*/5 * * *\"\n"),
+            &[("invalid-schedule", "10:17")],
+        );
+        check(
+            &app("      workload: CronJob\n      schedule: \"*/5 * * * *\"\n"),
+            &[],
+        );
+        check(
+            &app("      workload: CronJob\n"),
+            &[("missing-field", "7:7")],
+        );
     }
 
     #[test]
     fn workload_fields_must_fit_the_workload() {
-        check(&app("      workload: DaemonSet\n      replicas: 2\n"), &[("field-not-for-workload", "10:7")]);
+        check(
+            &app("      workload: DaemonSet\n      replicas: 2\n"),
+            &[("field-not-for-workload", "10:7")],
+        );
     }
 
     #[test]
     fn uses_must_name_a_defined_config_map_and_key() {
         let base = "  configMaps:\n    - {name: info, data: {count: \"1\"}}\n";
-        check(&format!("{base}{}", app("      uses:\n        - {configMap: info, env: {COUNT: count}}\n")), &[]);
-        check(&format!("{base}{}", app("      uses:\n        - {configMap: inf}\n")), &[("unknown-reference", "12:23")]);
-        check(&format!("{base}{}", app("      uses:\n        - {configMap: info, env: {COUNT: cuont}}\n")), &[("unknown-key", "12:42")]);
+        check(
+            &format!(
+                "{base}{}",
+                app("      uses:\n        - {configMap: info, env: {COUNT: count}}\n")
+            ),
+            &[],
+        );
+        check(
+            &format!("{base}{}", app("      uses:\n        - {configMap: inf}\n")),
+            &[("unknown-reference", "12:23")],
+        );
+        check(
+            &format!(
+                "{base}{}",
+                app("      uses:\n        - {configMap: info, env: {COUNT: cuont}}\n")
+            ),
+            &[("unknown-key", "12:42")],
+        );
     }
 
     #[test]
     fn volumes_need_one_source_and_a_known_claim() {
-        check(&app("      volumes:\n        - {name: data, mountPath: /data}\n"), &[("one-of", "10:11")]);
-        check(&app("      volumes:\n        - {name: data, mountPath: /data, claim: nope}\n"), &[("unknown-claim", "10:49")]);
+        check(
+            &app("      volumes:\n        - {name: data, mountPath: /data}\n"),
+            &[("one-of", "10:11")],
+        );
+        check(
+            &app("      volumes:\n        - {name: data, mountPath: /data, claim: nope}\n"),
+            &[("unknown-claim", "10:49")],
+        );
     }
 
     #[test]
     fn network_peers_are_checked() {
-        let spec = app("      ports: [{name: http, port: 80}]\n      network:\n        ingress:\n          - from: {app: clinet}\n          - from: {cidr: 10.0.0.0/33}\n            ports: [web]\n");
-        check(&spec, &[("unknown-app", "12:25"), ("invalid-cidr", "13:26"), ("unknown-port", "14:21")]);
+        let spec = app(
+            "      ports: [{name: http, port: 80}]\n      network:\n        ingress:\n          - from: {app: clinet}\n          - from: {cidr: 10.0.0.0/33}\n            ports: [web]\n",
+        );
+        check(
+            &spec,
+            &[
+                ("unknown-app", "12:25"),
+                ("invalid-cidr", "13:26"),
+                ("unknown-port", "14:21"),
+            ],
+        );
     }
 
     #[test]
     fn secrets_wait_for_encryption() {
-        check(&app("      secretEnv:\n        PASSWORD: {fromEnv: PW}\n"), &[("secret-needs-encryption", "9:7")]);
-        check(&app("      secretEnv:\n        PASSWORD: {fromEnv: PW, value: x}\n"), &[("secret-needs-encryption", "9:7"), ("one-of", "10:9")]);
+        check(
+            &app("      secretEnv:\n        PASSWORD: {fromEnv: PW}\n"),
+            &[("secret-needs-encryption", "9:7")],
+        );
+        check(
+            &app("      secretEnv:\n        PASSWORD: {fromEnv: PW, value: x}\n"),
+            &[("secret-needs-encryption", "9:7"), ("one-of", "10:9")],
+        );
     }
 
     #[test]
     fn an_ingress_needs_a_port() {
         check(
-            &app("      ports: [{name: http, port: 80}, {name: admin, port: 9000}]\n      ingress:\n        hosts: [{host: a.example.com, paths: [{path: /}]}]\n"),
+            &app(
+                "      ports: [{name: http, port: 80}, {name: admin, port: 9000}]\n      ingress:\n        hosts: [{host: a.example.com, paths: [{path: /}]}]\n",
+            ),
             &[("missing-field", "11:47")],
         );
     }

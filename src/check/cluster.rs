@@ -28,7 +28,12 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     let service = cluster.service_cidr.parse::<IpNet>();
     for (field, parsed) in [("podCIDR", &pod), ("serviceCIDR", &service)] {
         if parsed.is_err() {
-            ctx.error("invalid-cidr", &format!("/spec/cluster/{field}"), format!("`{field}` is not a CIDR"), "expected a network such as 10.244.0.0/16");
+            ctx.error(
+                "invalid-cidr",
+                &format!("/spec/cluster/{field}"),
+                format!("`{field}` is not a CIDR"),
+                "expected a network such as 10.244.0.0/16",
+            );
         }
     }
     if let (Ok(pod), Ok(service)) = (&pod, &service) {
@@ -39,7 +44,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 format!("the service network {service} overlaps the pod network {pod}"),
                 "overlaps podCIDR",
             )
-            .help = Some("pick disjoint ranges, e.g. podCIDR 10.244.0.0/16 and serviceCIDR 10.96.0.0/12".into());
+            .help = Some(
+                "pick disjoint ranges, e.g. podCIDR 10.244.0.0/16 and serviceCIDR 10.96.0.0/12"
+                    .into(),
+            );
         }
     }
 
@@ -47,13 +55,27 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     for (i, node) in cluster.nodes.iter().enumerate() {
         let pointer = format!("/spec/cluster/nodes/{i}/address");
         let Ok(address) = node.address.parse::<IpAddr>() else {
-            ctx.error("invalid-address", &pointer, format!("`{}` is not an IP address", node.address), "expected e.g. 192.168.56.3");
+            ctx.error(
+                "invalid-address",
+                &pointer,
+                format!("`{}` is not an IP address", node.address),
+                "expected e.g. 192.168.56.3",
+            );
             continue;
         };
         if let Some((first, _)) = addresses.iter().find(|(_, a)| *a == address) {
-            let first_span = ctx.loaded.spans.value(&format!("/spec/cluster/nodes/{first}/address"));
-            let d = ctx.error("duplicate-address", &pointer, format!("two nodes have the address {address}"), "second node");
-            d.secondary.extend(first_span.map(|s| (s, "first node".to_owned())));
+            let first_span = ctx
+                .loaded
+                .spans
+                .value(&format!("/spec/cluster/nodes/{first}/address"));
+            let d = ctx.error(
+                "duplicate-address",
+                &pointer,
+                format!("two nodes have the address {address}"),
+                "second node",
+            );
+            d.secondary
+                .extend(first_span.map(|s| (s, "first node".to_owned())));
         }
         for (field, net) in [("podCIDR", &pod), ("serviceCIDR", &service)] {
             if let Ok(net) = net {
@@ -71,15 +93,29 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         addresses.push((i, address));
     }
 
-    let control_planes = cluster.nodes.iter().filter(|n| n.role == NodeRole::ControlPlane).count();
+    let control_planes = cluster
+        .nodes
+        .iter()
+        .filter(|n| n.role == NodeRole::ControlPlane)
+        .count();
     if control_planes == 0 {
-        ctx.error_at_key("no-control-plane", "/spec/cluster/nodes", "the cluster has no control-plane node".into(), "nodes")
-            .help = Some("give one node `role: control-plane`".into());
+        ctx.error_at_key(
+            "no-control-plane",
+            "/spec/cluster/nodes",
+            "the cluster has no control-plane node".into(),
+            "nodes",
+        )
+        .help = Some("give one node `role: control-plane`".into());
     }
     let endpoint = "/spec/cluster/controlPlaneEndpoint";
     match split_endpoint(&cluster.control_plane_endpoint) {
         None => {
-            ctx.error("invalid-endpoint", endpoint, format!("`{}` is not host:port", cluster.control_plane_endpoint), "expected e.g. 192.168.56.3:6443");
+            ctx.error(
+                "invalid-endpoint",
+                endpoint,
+                format!("`{}` is not host:port", cluster.control_plane_endpoint),
+                "expected e.g. 192.168.56.3:6443",
+            );
         }
         Some((host, _)) => {
             let holder = host
@@ -92,10 +128,15 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     ctx.error(
                         "endpoint-not-control-plane",
                         endpoint,
-                        format!("the endpoint's address belongs to `{}`, a worker", node.name),
+                        format!(
+                            "the endpoint's address belongs to `{}`, a worker",
+                            node.name
+                        ),
                         "not a control-plane node",
                     )
-                    .help = Some("point the endpoint at a control-plane node or a load balancer".into());
+                    .help = Some(
+                        "point the endpoint at a control-plane node or a load balancer".into(),
+                    );
                 }
             }
         }
@@ -116,35 +157,63 @@ mod tests {
 
     #[test]
     fn the_seed_plan_is_fine() {
-        check(&cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.3:6443", NODES), &[]);
+        check(
+            &cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.3:6443", NODES),
+            &[],
+        );
     }
 
     #[test]
     fn an_external_load_balancer_is_fine() {
-        check(&cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.100:6443", NODES), &[]);
+        check(
+            &cluster(
+                "10.244.0.0/16",
+                "10.96.0.0/12",
+                "192.168.56.100:6443",
+                NODES,
+            ),
+            &[],
+        );
     }
 
     #[test]
     fn overlapping_networks_are_reported() {
-        check(&cluster("10.0.0.0/8", "10.96.0.0/12", "192.168.56.3:6443", NODES), &[("network-overlap", "11:18")]);
-        check(&cluster("192.168.0.0/16", "10.96.0.0/12", "192.168.56.3:6443", NODES), &[("network-overlap", "13:54"), ("network-overlap", "14:49")]);
+        check(
+            &cluster("10.0.0.0/8", "10.96.0.0/12", "192.168.56.3:6443", NODES),
+            &[("network-overlap", "11:18")],
+        );
+        check(
+            &cluster("192.168.0.0/16", "10.96.0.0/12", "192.168.56.3:6443", NODES),
+            &[("network-overlap", "13:54"), ("network-overlap", "14:49")],
+        );
     }
 
     #[test]
     fn bad_cidrs_and_endpoints_are_reported() {
-        check(&cluster("10.244.0.0/33", "10.96.0.0/12", "master", NODES), &[("invalid-endpoint", "9:27"), ("invalid-cidr", "10:14")]);
+        check(
+            &cluster("10.244.0.0/33", "10.96.0.0/12", "master", NODES),
+            &[("invalid-endpoint", "9:27"), ("invalid-cidr", "10:14")],
+        );
     }
 
     #[test]
     fn the_endpoint_must_not_be_a_worker() {
-        check(&cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.4:6443", NODES), &[("endpoint-not-control-plane", "9:27")]);
+        check(
+            &cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.4:6443", NODES),
+            &[("endpoint-not-control-plane", "9:27")],
+        );
     }
 
     #[test]
     fn duplicate_addresses_and_no_control_plane() {
         let nodes = "      - {name: a, role: worker, address: 192.168.56.4}\n      - {name: b, role: worker, address: 192.168.56.4}\n";
         check(
-            &cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.100:6443", nodes),
+            &cluster(
+                "10.244.0.0/16",
+                "10.96.0.0/12",
+                "192.168.56.100:6443",
+                nodes,
+            ),
             &[("no-control-plane", "12:5"), ("duplicate-address", "14:42")],
         );
     }

@@ -5,6 +5,7 @@
 //! A blueprint that passes every check expands without errors about its own content.
 
 mod apps;
+pub(crate) use apps::resolve_port;
 mod cluster;
 mod names;
 mod storage;
@@ -29,7 +30,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// An error at the value of the field at `pointer`.
-    pub fn error(&mut self, code: &'static str, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        pointer: &str,
+        message: String,
+        label: &str,
+    ) -> &mut Diagnostic {
         let diagnostic = Diagnostic::error(code, message)
             .path(field_path(pointer))
             .at(self.loaded.spans.value(pointer), label);
@@ -38,7 +45,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// An error at the key of the field at `pointer` (a whole entry rather than its value).
-    pub fn error_at_key(&mut self, code: &'static str, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+    pub fn error_at_key(
+        &mut self,
+        code: &'static str,
+        pointer: &str,
+        message: String,
+        label: &str,
+    ) -> &mut Diagnostic {
         let diagnostic = Diagnostic::error(code, message)
             .path(field_path(pointer))
             .at(self.loaded.spans.key(pointer), label);
@@ -47,13 +60,24 @@ impl<'a> Ctx<'a> {
     }
 
     /// A reference to a name that does not exist, with a did-you-mean among `known`.
-    pub fn unknown_reference<'n, I>(&mut self, code: &'static str, pointer: &str, what: &str, name: &str, known: I)
-    where
+    pub fn unknown_reference<'n, I>(
+        &mut self,
+        code: &'static str,
+        pointer: &str,
+        what: &str,
+        name: &str,
+        known: I,
+    ) where
         I: IntoIterator<Item = &'n str> + Clone,
     {
         let help = suggest::hint(name, known);
-        self.error(code, pointer, format!("{what} `{name}` does not exist"), "unknown name")
-            .help = Some(help);
+        self.error(
+            code,
+            pointer,
+            format!("{what} `{name}` does not exist"),
+            "unknown name",
+        )
+        .help = Some(help);
     }
 
     fn last(&mut self) -> &mut Diagnostic {
@@ -64,7 +88,11 @@ impl<'a> Ctx<'a> {
 
 /// Exactly one of the named options must be set; reports none or several at `pointer`.
 pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options: &[(&str, bool)]) {
-    let set: Vec<&str> = options.iter().filter(|(_, on)| *on).map(|(n, _)| *n).collect();
+    let set: Vec<&str> = options
+        .iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| *n)
+        .collect();
     let names: Vec<String> = options.iter().map(|(n, _)| format!("`{n}`")).collect();
     if set.len() == 1 {
         return;
@@ -72,9 +100,16 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
     let message = if set.is_empty() {
         format!("{what} needs one of {}", names.join(", "))
     } else {
-        format!("{what} sets {} at once", set.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "))
+        format!(
+            "{what} sets {} at once",
+            set.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        )
     };
-    ctx.error_at_key("one-of", pointer, message, "here").help = Some(format!("set exactly one of {}", names.join(", ")));
+    ctx.error_at_key("one-of", pointer, message, "here").help =
+        Some(format!("set exactly one of {}", names.join(", ")));
 }
 
 /// Runs every check; an empty result means the blueprint may be expanded.
@@ -96,13 +131,17 @@ pub(crate) mod testing {
     use crate::diagnostic::{Diagnostic, SourceFile};
     use crate::load::{Loaded, load_blueprint};
 
-    pub const HEAD: &str = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: demo\nspec:\n";
+    pub const HEAD: &str =
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: demo\nspec:\n";
 
     pub fn load(spec: &str) -> Loaded {
         let text = format!("{HEAD}{spec}");
         match load_blueprint(SourceFile::new("bp.yaml", text), PathBuf::from(".")) {
             Ok(loaded) => loaded,
-            Err(errors) => panic!("{}", errors.iter().map(|e| e.render(false)).collect::<String>()),
+            Err(errors) => panic!(
+                "{}",
+                errors.iter().map(|e| e.render(false)).collect::<String>()
+            ),
         }
     }
 
@@ -112,8 +151,16 @@ pub(crate) mod testing {
         super::check(&loaded)
             .into_iter()
             .map(|d: Diagnostic| {
-                let at = d.location().unwrap_or_default().trim_start_matches("bp.yaml:").to_owned();
-                (d.code.to_owned(), at, format!("{}: {}", d.path.unwrap_or_default(), d.message))
+                let at = d
+                    .location()
+                    .unwrap_or_default()
+                    .trim_start_matches("bp.yaml:")
+                    .to_owned();
+                (
+                    d.code.to_owned(),
+                    at,
+                    format!("{}: {}", d.path.unwrap_or_default(), d.message),
+                )
             })
             .collect()
     }
@@ -122,7 +169,10 @@ pub(crate) mod testing {
     #[track_caller]
     pub fn check(spec: &str, expected: &[(&str, &str)]) {
         let found = findings(spec);
-        let got: Vec<(&str, &str)> = found.iter().map(|(c, at, _)| (c.as_str(), at.as_str())).collect();
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(c, at, _)| (c.as_str(), at.as_str()))
+            .collect();
         assert_eq!(got, expected, "all findings: {found:#?}");
     }
 }

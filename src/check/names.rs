@@ -21,12 +21,17 @@ pub(crate) enum NameRule {
 pub(crate) fn name_problem(name: &str, rule: NameRule) -> Option<String> {
     let label_ok = |s: &str| {
         !s.is_empty()
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
     };
     let (ok, max, what) = match rule {
-        NameRule::Label => (label_ok(name), 63, "a DNS-1123 label (lowercase letters, digits and `-`, starting and ending with a letter or digit)"),
+        NameRule::Label => (
+            label_ok(name),
+            63,
+            "a DNS-1123 label (lowercase letters, digits and `-`, starting and ending with a letter or digit)",
+        ),
         NameRule::Rfc1035 => (
             label_ok(name) && name.starts_with(|c: char| c.is_ascii_lowercase()),
             63,
@@ -46,7 +51,10 @@ pub(crate) fn name_problem(name: &str, rule: NameRule) -> Option<String> {
     if !ok {
         Some(format!("`{name}` is not {what}"))
     } else if name.len() > max {
-        Some(format!("`{name}` is {} characters long; the limit is {max}", name.len()))
+        Some(format!(
+            "`{name}` is {} characters long; the limit is {max}",
+            name.len()
+        ))
     } else {
         None
     }
@@ -54,8 +62,8 @@ pub(crate) fn name_problem(name: &str, rule: NameRule) -> Option<String> {
 
 fn name(ctx: &mut Ctx<'_>, pointer: &str, value: &str, rule: NameRule) {
     if let Some(problem) = name_problem(value, rule) {
-        ctx.error("invalid-name", pointer, problem, "invalid name").help =
-            Some("Kubernetes rejects this name; e.g. `my-app-2`".to_owned());
+        ctx.error("invalid-name", pointer, problem, "invalid name")
+            .help = Some("Kubernetes rejects this name; e.g. `my-app-2`".to_owned());
     }
 }
 
@@ -65,11 +73,18 @@ fn unique<'n>(ctx: &mut Ctx<'_>, list: &str, what: &str, items: impl Iterator<It
     for (i, item) in items.enumerate() {
         if let Some(first) = seen.get(item) {
             let first_span = ctx.loaded.spans.value(&format!("{list}/{first}/name"));
-            ctx.error("duplicate-name", &format!("{list}/{i}/name"), format!("two {what} are named `{item}`"), "second definition")
-                .secondary
-                .extend(first_span.map(|s| (s, "first definition".to_owned())));
+            ctx.error(
+                "duplicate-name",
+                &format!("{list}/{i}/name"),
+                format!("two {what} are named `{item}`"),
+                "second definition",
+            )
+            .secondary
+            .extend(first_span.map(|s| (s, "first definition".to_owned())));
             if let Some(last) = ctx.out.last_mut() {
-                last.help = Some(format!("{what} are keyed by name; rename or merge one of them"));
+                last.help = Some(format!(
+                    "{what} are keyed by name; rename or merge one of them"
+                ));
             }
         } else {
             seen.insert(item, i);
@@ -79,58 +94,178 @@ fn unique<'n>(ctx: &mut Ctx<'_>, list: &str, what: &str, items: impl Iterator<It
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let spec = &ctx.loaded.blueprint.spec;
-    name(ctx, "/metadata/name", &ctx.loaded.blueprint.metadata.name, NameRule::Label);
+    name(
+        ctx,
+        "/metadata/name",
+        &ctx.loaded.blueprint.metadata.name,
+        NameRule::Label,
+    );
 
-    unique(ctx, "/spec/namespaces", "namespaces", spec.namespaces.iter().map(|n| n.name.as_str()));
+    unique(
+        ctx,
+        "/spec/namespaces",
+        "namespaces",
+        spec.namespaces.iter().map(|n| n.name.as_str()),
+    );
     for (i, ns) in spec.namespaces.iter().enumerate() {
-        name(ctx, &format!("/spec/namespaces/{i}/name"), &ns.name, NameRule::Label);
+        name(
+            ctx,
+            &format!("/spec/namespaces/{i}/name"),
+            &ns.name,
+            NameRule::Label,
+        );
     }
-    unique(ctx, "/spec/apps", "apps", spec.apps.iter().map(|a| a.name.as_str()));
+    unique(
+        ctx,
+        "/spec/apps",
+        "apps",
+        spec.apps.iter().map(|a| a.name.as_str()),
+    );
     for (i, app) in spec.apps.iter().enumerate() {
-        name(ctx, &format!("/spec/apps/{i}/name"), &app.name, NameRule::Rfc1035);
-        name(ctx, &format!("/spec/apps/{i}/namespace"), &app.namespace, NameRule::Label);
+        name(
+            ctx,
+            &format!("/spec/apps/{i}/name"),
+            &app.name,
+            NameRule::Rfc1035,
+        );
+        name(
+            ctx,
+            &format!("/spec/apps/{i}/namespace"),
+            &app.namespace,
+            NameRule::Label,
+        );
         let ports = format!("/spec/apps/{i}/ports");
-        unique(ctx, &ports, "ports", app.ports.iter().filter_map(|p| p.name.as_deref()));
+        unique(
+            ctx,
+            &ports,
+            "ports",
+            app.ports.iter().filter_map(|p| p.name.as_deref()),
+        );
         for (j, port) in app.ports.iter().enumerate() {
             if let Some(port_name) = &port.name {
                 name(ctx, &format!("{ports}/{j}/name"), port_name, NameRule::Port);
             }
         }
         let volumes = format!("/spec/apps/{i}/volumes");
-        unique(ctx, &volumes, "volumes", app.volumes.iter().map(|v| v.name.as_str()));
+        unique(
+            ctx,
+            &volumes,
+            "volumes",
+            app.volumes.iter().map(|v| v.name.as_str()),
+        );
         for (j, volume) in app.volumes.iter().enumerate() {
-            name(ctx, &format!("{volumes}/{j}/name"), &volume.name, NameRule::Label);
+            name(
+                ctx,
+                &format!("{volumes}/{j}/name"),
+                &volume.name,
+                NameRule::Label,
+            );
         }
     }
-    unique(ctx, "/spec/configMaps", "configMaps", spec.config_maps.iter().map(|c| c.name.as_str()));
+    unique(
+        ctx,
+        "/spec/configMaps",
+        "configMaps",
+        spec.config_maps.iter().map(|c| c.name.as_str()),
+    );
     for (i, cm) in spec.config_maps.iter().enumerate() {
-        name(ctx, &format!("/spec/configMaps/{i}/name"), &cm.name, NameRule::Subdomain);
-        name(ctx, &format!("/spec/configMaps/{i}/namespace"), &cm.namespace, NameRule::Label);
+        name(
+            ctx,
+            &format!("/spec/configMaps/{i}/name"),
+            &cm.name,
+            NameRule::Subdomain,
+        );
+        name(
+            ctx,
+            &format!("/spec/configMaps/{i}/namespace"),
+            &cm.namespace,
+            NameRule::Label,
+        );
     }
-    unique(ctx, "/spec/secrets", "secrets", spec.secrets.iter().map(|s| s.name.as_str()));
+    unique(
+        ctx,
+        "/spec/secrets",
+        "secrets",
+        spec.secrets.iter().map(|s| s.name.as_str()),
+    );
     for (i, secret) in spec.secrets.iter().enumerate() {
-        name(ctx, &format!("/spec/secrets/{i}/name"), &secret.name, NameRule::Subdomain);
-        name(ctx, &format!("/spec/secrets/{i}/namespace"), &secret.namespace, NameRule::Label);
+        name(
+            ctx,
+            &format!("/spec/secrets/{i}/name"),
+            &secret.name,
+            NameRule::Subdomain,
+        );
+        name(
+            ctx,
+            &format!("/spec/secrets/{i}/namespace"),
+            &secret.namespace,
+            NameRule::Label,
+        );
     }
     if let Some(storage) = &spec.storage {
-        unique(ctx, "/spec/storage/classes", "storage classes", storage.classes.iter().map(|c| c.name.as_str()));
-        unique(ctx, "/spec/storage/volumes", "volumes", storage.volumes.iter().map(|v| v.name.as_str()));
-        unique(ctx, "/spec/storage/claims", "claims", storage.claims.iter().map(|c| c.name.as_str()));
+        unique(
+            ctx,
+            "/spec/storage/classes",
+            "storage classes",
+            storage.classes.iter().map(|c| c.name.as_str()),
+        );
+        unique(
+            ctx,
+            "/spec/storage/volumes",
+            "volumes",
+            storage.volumes.iter().map(|v| v.name.as_str()),
+        );
+        unique(
+            ctx,
+            "/spec/storage/claims",
+            "claims",
+            storage.claims.iter().map(|c| c.name.as_str()),
+        );
         for (i, class) in storage.classes.iter().enumerate() {
-            name(ctx, &format!("/spec/storage/classes/{i}/name"), &class.name, NameRule::Subdomain);
+            name(
+                ctx,
+                &format!("/spec/storage/classes/{i}/name"),
+                &class.name,
+                NameRule::Subdomain,
+            );
         }
         for (i, volume) in storage.volumes.iter().enumerate() {
-            name(ctx, &format!("/spec/storage/volumes/{i}/name"), &volume.name, NameRule::Subdomain);
+            name(
+                ctx,
+                &format!("/spec/storage/volumes/{i}/name"),
+                &volume.name,
+                NameRule::Subdomain,
+            );
         }
         for (i, claim) in storage.claims.iter().enumerate() {
-            name(ctx, &format!("/spec/storage/claims/{i}/name"), &claim.name, NameRule::Subdomain);
-            name(ctx, &format!("/spec/storage/claims/{i}/namespace"), &claim.namespace, NameRule::Label);
+            name(
+                ctx,
+                &format!("/spec/storage/claims/{i}/name"),
+                &claim.name,
+                NameRule::Subdomain,
+            );
+            name(
+                ctx,
+                &format!("/spec/storage/claims/{i}/namespace"),
+                &claim.namespace,
+                NameRule::Label,
+            );
         }
     }
     if let Some(cluster) = &spec.cluster {
-        unique(ctx, "/spec/cluster/nodes", "nodes", cluster.nodes.iter().map(|n| n.name.as_str()));
+        unique(
+            ctx,
+            "/spec/cluster/nodes",
+            "nodes",
+            cluster.nodes.iter().map(|n| n.name.as_str()),
+        );
         for (i, node) in cluster.nodes.iter().enumerate() {
-            name(ctx, &format!("/spec/cluster/nodes/{i}/name"), &node.name, NameRule::Subdomain);
+            name(
+                ctx,
+                &format!("/spec/cluster/nodes/{i}/name"),
+                &node.name,
+                NameRule::Subdomain,
+            );
         }
     }
 }

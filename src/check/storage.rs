@@ -10,7 +10,12 @@ pub(crate) fn known_classes(storage: Option<&Storage>) -> Vec<&str> {
         return Vec::new();
     };
     let mut names: Vec<&str> = storage.classes.iter().map(|c| c.name.as_str()).collect();
-    names.extend(storage.volumes.iter().filter_map(|v| v.storage_class.as_deref()));
+    names.extend(
+        storage
+            .volumes
+            .iter()
+            .filter_map(|v| v.storage_class.as_deref()),
+    );
     names.sort_unstable();
     names.dedup();
     names
@@ -31,13 +36,33 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     let mut default_class: Option<usize> = None;
     for (i, class) in storage.classes.iter().enumerate() {
         let pointer = format!("/spec/storage/classes/{i}");
-        exactly_one(ctx, &pointer, "a storage class", &[("nfs", class.nfs.is_some()), ("provisioner", class.provisioner.is_some())]);
+        exactly_one(
+            ctx,
+            &pointer,
+            "a storage class",
+            &[
+                ("nfs", class.nfs.is_some()),
+                ("provisioner", class.provisioner.is_some()),
+            ],
+        );
         if class.default {
             if let Some(first) = default_class {
-                let first_span = ctx.loaded.spans.value(&format!("/spec/storage/classes/{first}/default"));
-                let d = ctx.error("two-default-classes", &format!("{pointer}/default"), "two storage classes are marked default".into(), "second default");
-                d.secondary.extend(first_span.map(|s| (s, "first default".to_owned())));
-                d.help = Some("a cluster has at most one default StorageClass; keep `default: true` on one".into());
+                let first_span = ctx
+                    .loaded
+                    .spans
+                    .value(&format!("/spec/storage/classes/{first}/default"));
+                let d = ctx.error(
+                    "two-default-classes",
+                    &format!("{pointer}/default"),
+                    "two storage classes are marked default".into(),
+                    "second default",
+                );
+                d.secondary
+                    .extend(first_span.map(|s| (s, "first default".to_owned())));
+                d.help = Some(
+                    "a cluster has at most one default StorageClass; keep `default: true` on one"
+                        .into(),
+                );
             } else {
                 default_class = Some(i);
             }
@@ -50,11 +75,21 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             ctx,
             &pointer,
             "a volume",
-            &[("local", volume.local.is_some()), ("hostPath", volume.host_path.is_some()), ("nfs", volume.nfs.is_some())],
+            &[
+                ("local", volume.local.is_some()),
+                ("hostPath", volume.host_path.is_some()),
+                ("nfs", volume.nfs.is_some()),
+            ],
         );
         if let (Some(local), Some(nodes)) = (&volume.local, &cluster_nodes) {
             if !nodes.contains(&local.node.as_str()) {
-                ctx.unknown_reference("unknown-node", &format!("{pointer}/local/node"), "node", &local.node, nodes.iter().copied());
+                ctx.unknown_reference(
+                    "unknown-node",
+                    &format!("{pointer}/local/node"),
+                    "node",
+                    &local.node,
+                    nodes.iter().copied(),
+                );
             }
         }
     }
@@ -64,7 +99,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         let pointer = format!("/spec/storage/claims/{i}");
         if let Some(class) = &claim.storage_class {
             if !classes.contains(&class.as_str()) {
-                ctx.unknown_reference("unknown-storage-class", &format!("{pointer}/storageClass"), "storage class", class, classes.iter().copied());
+                ctx.unknown_reference(
+                    "unknown-storage-class",
+                    &format!("{pointer}/storageClass"),
+                    "storage class",
+                    class,
+                    classes.iter().copied(),
+                );
             }
         }
         let Some(volume_name) = &claim.volume_name else {
@@ -72,7 +113,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         };
         let Some(volume) = storage.volumes.iter().find(|v| &v.name == volume_name) else {
             let names: Vec<&str> = storage.volumes.iter().map(|v| v.name.as_str()).collect();
-            ctx.unknown_reference("unknown-volume", &format!("{pointer}/volumeName"), "volume", volume_name, names.iter().copied());
+            ctx.unknown_reference(
+                "unknown-volume",
+                &format!("{pointer}/volumeName"),
+                "volume",
+                volume_name,
+                names.iter().copied(),
+            );
             continue;
         };
         if let (Some(capacity), Some(size)) = (volume.capacity.value(), claim.size.value()) {
@@ -80,7 +127,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 ctx.error(
                     "binding-does-not-fit",
                     &format!("{pointer}/size"),
-                    format!("the claim asks for {} but volume `{}` holds {}", claim.size, volume.name, volume.capacity),
+                    format!(
+                        "the claim asks for {} but volume `{}` holds {}",
+                        claim.size, volume.name, volume.capacity
+                    ),
                     "too large for the volume",
                 )
                 .help = Some("lower the claim's size or raise the volume's capacity".into());
@@ -96,7 +146,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             ctx.error(
                 "binding-does-not-fit",
                 &format!("{pointer}/accessModes"),
-                format!("volume `{}` does not offer {}", volume.name, missing.join(", ")),
+                format!(
+                    "volume `{}` does not offer {}",
+                    volume.name,
+                    missing.join(", ")
+                ),
                 "access modes the volume lacks",
             );
         }
@@ -125,19 +179,34 @@ mod tests {
 
     #[test]
     fn a_claim_of_a_volume_class_is_fine() {
-        check(&format!("{VOLUME}    claims:\n      - {{name: c, size: 1Gi, storageClass: local-storage, volumeName: pv}}\n"), &[]);
+        check(
+            &format!(
+                "{VOLUME}    claims:\n      - {{name: c, size: 1Gi, storageClass: local-storage, volumeName: pv}}\n"
+            ),
+            &[],
+        );
     }
 
     #[test]
     fn an_unknown_class_is_reported_with_a_suggestion() {
-        check(&format!("{VOLUME}    claims:\n      - {{name: c, size: 1Gi, storageClass: local-storag}}\n"), &[("unknown-storage-class", "10:44")]);
+        check(
+            &format!(
+                "{VOLUME}    claims:\n      - {{name: c, size: 1Gi, storageClass: local-storag}}\n"
+            ),
+            &[("unknown-storage-class", "10:44")],
+        );
     }
 
     #[test]
     fn a_binding_must_fit() {
         check(
-            &format!("{VOLUME}    claims:\n      - {{name: c, size: 10Gi, accessModes: [ReadWriteMany], volumeName: pv}}\n"),
-            &[("binding-does-not-fit", "10:25"), ("binding-does-not-fit", "10:44")],
+            &format!(
+                "{VOLUME}    claims:\n      - {{name: c, size: 10Gi, accessModes: [ReadWriteMany], volumeName: pv}}\n"
+            ),
+            &[
+                ("binding-does-not-fit", "10:25"),
+                ("binding-does-not-fit", "10:44"),
+            ],
         );
     }
 
@@ -151,13 +220,18 @@ mod tests {
 
     #[test]
     fn a_volume_needs_exactly_one_source() {
-        check("  storage:\n    volumes:\n      - {name: pv, capacity: 1Gi}\n", &[("one-of", "8:9")]);
+        check(
+            "  storage:\n    volumes:\n      - {name: pv, capacity: 1Gi}\n",
+            &[("one-of", "8:9")],
+        );
     }
 
     #[test]
     fn a_local_volume_names_a_known_node() {
         check(
-            &format!("{VOLUME}  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes:\n      - {{name: master, role: control-plane, address: 10.0.0.1}}\n"),
+            &format!(
+                "{VOLUME}  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes:\n      - {{name: master, role: control-plane, address: 10.0.0.1}}\n"
+            ),
             &[("unknown-node", "8:90")],
         );
     }

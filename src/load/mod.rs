@@ -48,7 +48,11 @@ pub fn load_blueprint(file: Arc<SourceFile>, base_dir: PathBuf) -> Result<Loaded
 }
 
 /// Schema-checks and deserialises an already parsed (and possibly merged) document.
-pub fn from_value(value: Value, spans: SpanMap, base_dir: PathBuf) -> Result<Loaded, Vec<Diagnostic>> {
+pub fn from_value(
+    value: Value,
+    spans: SpanMap,
+    base_dir: PathBuf,
+) -> Result<Loaded, Vec<Diagnostic>> {
     let diagnostics = schema::validate(&value, &spans);
     if !diagnostics.is_empty() {
         return Err(diagnostics);
@@ -104,7 +108,9 @@ mod tests {
 
     #[test]
     fn loads_a_small_blueprint() {
-        let text = format!("{HEAD}spec:\n  apps:\n    - name: web\n      image: nginx:1.27.2\n      ports: [{{name: http, port: 80}}]\n");
+        let text = format!(
+            "{HEAD}spec:\n  apps:\n    - name: web\n      image: nginx:1.27.2\n      ports: [{{name: http, port: 80}}]\n"
+        );
         let loaded = load(&text).unwrap();
         assert_eq!(loaded.blueprint.spec.apps[0].ports[0].port, 80);
         assert_eq!(loaded.name(), "demo");
@@ -116,7 +122,10 @@ mod tests {
             "{HEAD}spec:\n  apps:\n    - name: web\n      image: nginx\n      replcas: 2\n    - name: db\n      workload: Deploymnt\n"
         );
         let errors = load(&text).unwrap_err();
-        let codes: Vec<_> = errors.iter().map(|d| (d.code, d.location().unwrap())).collect();
+        let codes: Vec<_> = errors
+            .iter()
+            .map(|d| (d.code, d.location().unwrap()))
+            .collect();
         assert_eq!(
             codes,
             vec![
@@ -126,17 +135,22 @@ mod tests {
             ]
         );
         assert_eq!(errors[0].help.as_deref(), Some("did you mean `replicas`?"));
-        assert_eq!(errors[2].help.as_deref(), Some("did you mean `Deployment`?"));
+        assert_eq!(
+            errors[2].help.as_deref(),
+            Some("did you mean `Deployment`?")
+        );
     }
 
     #[test]
     fn a_bad_quantity_is_named_as_such() {
-        let text = format!(
-            "{HEAD}spec:\n  storage:\n    claims:\n      - name: c\n        size: 5GG\n"
-        );
+        let text =
+            format!("{HEAD}spec:\n  storage:\n    claims:\n      - name: c\n        size: 5GG\n");
         let errors = load(&text).unwrap_err();
         assert_eq!(errors[0].code, "invalid-quantity");
-        assert_eq!(errors[0].path.as_deref(), Some("spec.storage.claims[0].size"));
+        assert_eq!(
+            errors[0].path.as_deref(),
+            Some("spec.storage.claims[0].size")
+        );
     }
 
     #[test]

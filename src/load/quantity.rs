@@ -139,7 +139,9 @@ mod tests {
     #[test]
     fn pattern_and_parser_agree() {
         let pattern = regex_lite(QUANTITY_PATTERN);
-        for text in ["500m", "2", "1Ki", "5G", "1e3", ".5", "5GG", "1gi", "abc", "+1", "1.5Mi"] {
+        for text in [
+            "500m", "2", "1Ki", "5G", "1e3", ".5", "5GG", "1gi", "abc", "+1", "1.5Mi",
+        ] {
             assert_eq!(pattern(text), parse_quantity(text).is_some(), "{text}");
         }
     }

@@ -24,7 +24,10 @@ pub fn blueprint_schema() -> Value {
     let mut value = schema.to_value();
     if let Some(object) = value.as_object_mut() {
         object.insert("$id".into(), Value::String(SCHEMA_ID.into()));
-        object.insert("title".into(), Value::String("kforge blueprint v1alpha1".into()));
+        object.insert(
+            "title".into(),
+            Value::String("kforge blueprint v1alpha1".into()),
+        );
     }
     value
 }
@@ -86,7 +89,12 @@ pub fn field_path(pointer: &str) -> String {
     path
 }
 
-fn translate(root: &Value, error: &ValidationError<'_>, spans: &SpanMap, out: &mut Vec<Diagnostic>) {
+fn translate(
+    root: &Value,
+    error: &ValidationError<'_>,
+    spans: &SpanMap,
+    out: &mut Vec<Diagnostic>,
+) {
     let pointer = error.instance_path().as_str().to_owned();
     let instance = error.instance();
     match error.kind() {
@@ -132,7 +140,11 @@ fn translate(root: &Value, error: &ValidationError<'_>, spans: &SpanMap, out: &m
         ValidationErrorKind::Enum { options } => {
             let options: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().filter_map(|o| o.as_str().map(str::to_owned)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|o| o.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
             let shown = scalar_text(instance);
             out.push(
@@ -176,11 +188,23 @@ fn translate(root: &Value, error: &ValidationError<'_>, spans: &SpanMap, out: &m
         ValidationErrorKind::Pattern { .. } => {
             out.push(no_branch_matched(root, instance, &pointer, spans));
         }
-        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => {
-            out.push(out_of_range(instance, &pointer, spans, format!("at least {limit}")));
+        ValidationErrorKind::Minimum { limit }
+        | ValidationErrorKind::ExclusiveMinimum { limit } => {
+            out.push(out_of_range(
+                instance,
+                &pointer,
+                spans,
+                format!("at least {limit}"),
+            ));
         }
-        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            out.push(out_of_range(instance, &pointer, spans, format!("at most {limit}")));
+        ValidationErrorKind::Maximum { limit }
+        | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            out.push(out_of_range(
+                instance,
+                &pointer,
+                spans,
+                format!("at most {limit}"),
+            ));
         }
         _ => {
             out.push(
@@ -338,7 +362,10 @@ mod tests {
 
     #[test]
     fn field_paths_read_like_the_docs() {
-        assert_eq!(field_path("/spec/apps/2/ports/0/port"), "spec.apps[2].ports[0].port");
+        assert_eq!(
+            field_path("/spec/apps/2/ports/0/port"),
+            "spec.apps[2].ports[0].port"
+        );
         assert_eq!(
             field_path("/spec/namespaces/0/quota/requests.cpu"),
             "spec.namespaces[0].quota[\"requests.cpu\"]"

@@ -108,8 +108,10 @@ fn load_error(file: &Arc<SourceFile>, error: LoadError) -> Diagnostic {
                 .help("check the indentation and quoting around this line")
         }
         LoadError::TopLevelMustBeMapping(marker) => {
-            Diagnostic::error("yaml-syntax", "the document must be a mapping")
-                .at(Some(point(file, &marker)), "expected `apiVersion: ...` here")
+            Diagnostic::error("yaml-syntax", "the document must be a mapping").at(
+                Some(point(file, &marker)),
+                "expected `apiVersion: ...` here",
+            )
         }
         LoadError::UnexpectedAnchor(marker) => Diagnostic::error(
             "yaml-syntax",
@@ -132,9 +134,8 @@ fn load_error(file: &Arc<SourceFile>, error: LoadError) -> Diagnostic {
         }
         LoadError::DuplicateKey(inner) => {
             let key = inner.key.as_str().to_owned();
-            let span_of = |n: &marked_yaml::types::MarkedScalarNode| {
-                n.span().start().map(|m| point(file, m))
-            };
+            let span_of =
+                |n: &marked_yaml::types::MarkedScalarNode| n.span().start().map(|m| point(file, m));
             Diagnostic::error("duplicate-key", format!("the key `{key}` appears twice"))
                 .at(span_of(&inner.key), "second definition")
                 .also(span_of(&inner.prev_key), "first definition")
@@ -186,7 +187,13 @@ fn convert(node: &Node, pointer: String, key: Option<Range<usize>>, spans: &mut 
         }
     };
     let end = end.max(start);
-    spans.fields.insert(pointer, FieldSpan { key, value: start..end });
+    spans.fields.insert(
+        pointer,
+        FieldSpan {
+            key,
+            value: start..end,
+        },
+    );
     value
 }
 

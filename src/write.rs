@@ -1,0 +1,317 @@
+//! Writing a rendered tree to disk, atomically.
+//!
+//! Architecture invariant: a render that fails or is killed leaves the previous tree intact.
+//! The new tree is assembled in a staging directory beside the target — unchanged files and
+//! files kforge does not own are hard links to the old ones, so their contents and mtimes
+//! stay as they were — and swapped in with one atomic `renameat2(RENAME_EXCHANGE)`.
+//! kforge owns exactly the files listed in the tree's `.kforge-owned` manifest: stale owned
+//! files are removed, files it does not own are never touched, and a render that would
+//! overwrite one is refused. A render that changes nothing writes nothing at all.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The manifest of files kforge owns in a tree.
+pub const OWNED: &str = ".kforge-owned";
+
+/// What a render would do (or did) to a tree.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<String>,
+    pub modified: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "`{path}` exists but kforge does not own it (it is not in {OWNED}); move it away or remove it"
+    )]
+    NotOwned { path: PathBuf },
+    #[error("cannot write {path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn read_owned(dir: &Path) -> BTreeSet<String> {
+    fs::read_to_string(dir.join(OWNED))
+        .map(|text| {
+            text.lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn manifest_text(files: &BTreeMap<String, String>) -> String {
+    let mut text: String = files.keys().map(|p| format!("{p}\n")).collect();
+    if text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
+/// Compares a rendered tree with what is on disk, without writing anything.
+pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
+    let owned = read_owned(dir);
+    let mut changes = Changes::default();
+    for (path, text) in files {
+        let target = dir.join(path);
+        match fs::read(&target) {
+            Ok(current) if current == text.as_bytes() && owned.contains(path) => {
+                changes.unchanged += 1
+            }
+            Ok(_) if !owned.contains(path) => return Err(WriteError::NotOwned { path: target }),
+            Ok(_) => changes.modified.push(path.clone()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => changes.added.push(path.clone()),
+            Err(e) => {
+                return Err(WriteError::Io {
+                    path: target,
+                    source: e,
+                });
+            }
+        }
+    }
+    for path in &owned {
+        if !files.contains_key(path) && dir.join(path).exists() {
+            changes.removed.push(path.clone());
+        }
+    }
+    // A manifest out of step with the tree is a change too (e.g. a file deleted by hand).
+    let manifest_current = fs::read_to_string(dir.join(OWNED)).ok() == Some(manifest_text(files));
+    if changes.is_empty() && !manifest_current {
+        changes.modified.push(OWNED.to_owned());
+    }
+    Ok(changes)
+}
+
+/// Writes a rendered tree to `dir` atomically and returns what changed.
+pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
+    let changes = plan(dir, files)?;
+    if changes.is_empty() {
+        return Ok(changes);
+    }
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io_error(parent))?;
+    let leaf = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = parent.join(format!(".{leaf}.kforge-staging"));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
+    }
+    fs::create_dir_all(&staging).map_err(io_error(&staging))?;
+
+    let rewritten: BTreeSet<&str> = changes
+        .modified
+        .iter()
+        .chain(&changes.added)
+        .map(String::as_str)
+        .collect();
+    let removed: BTreeSet<&str> = changes.removed.iter().map(String::as_str).collect();
+    if dir.exists() {
+        carry_over(dir, &staging, &rewritten, &removed)?;
+    }
+    for path in &rewritten {
+        let Some(text) = files.get(*path) else {
+            continue;
+        };
+        let target = staging.join(path);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        fs::write(&target, text).map_err(io_error(&target))?;
+    }
+    let manifest = staging.join(OWNED);
+    let _ = fs::remove_file(&manifest);
+    fs::write(&manifest, manifest_text(files)).map_err(io_error(&manifest))?;
+    prune_empty_dirs(&staging, dir, &removed)?;
+    swap(&staging, dir)?;
+    Ok(changes)
+}
+
+/// Hard-links every file of the old tree into the staging tree, except the ones the render
+/// rewrites or removes (and the manifest, which is written anew).
+fn carry_over(
+    dir: &Path,
+    staging: &Path,
+    rewritten: &BTreeSet<&str>,
+    removed: &BTreeSet<&str>,
+) -> Result<(), WriteError> {
+    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|e| WriteError::Io {
+            path: dir.to_owned(),
+            source: e.into(),
+        })?;
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let key = relative.to_string_lossy().replace('\\', "/");
+        let target = staging.join(relative);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            fs::create_dir_all(&target).map_err(io_error(&target))?;
+        } else if kind.is_symlink() {
+            let link = fs::read_link(entry.path()).map_err(io_error(entry.path()))?;
+            std::os::unix::fs::symlink(link, &target).map_err(io_error(&target))?;
+        } else if key != OWNED
+            && !rewritten.contains(key.as_str())
+            && !removed.contains(key.as_str())
+        {
+            fs::hard_link(entry.path(), &target).map_err(io_error(&target))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes directories that only held files the render removed.
+fn prune_empty_dirs(
+    staging: &Path,
+    dir: &Path,
+    removed: &BTreeSet<&str>,
+) -> Result<(), WriteError> {
+    let parents: BTreeSet<PathBuf> = removed
+        .iter()
+        .filter_map(|p| Path::new(p).parent().map(Path::to_owned))
+        .collect();
+    for parent in parents.iter().rev() {
+        if parent.as_os_str().is_empty() {
+            continue;
+        }
+        let staged = staging.join(parent);
+        let was_user_dir_empty = fs::read_dir(dir.join(parent))
+            .map(|d| d.count() == 0)
+            .unwrap_or(false);
+        let now_empty = fs::read_dir(&staged)
+            .map(|mut d| d.next().is_none())
+            .unwrap_or(false);
+        if now_empty && !was_user_dir_empty {
+            fs::remove_dir(&staged).map_err(io_error(&staged))?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts the staging tree in place of `dir` in one step; the old tree is then deleted.
+fn swap(staging: &Path, dir: &Path) -> Result<(), WriteError> {
+    if !dir.exists() {
+        return fs::rename(staging, dir).map_err(io_error(dir));
+    }
+    let exchanged = rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        staging,
+        rustix::fs::CWD,
+        dir,
+        rustix::fs::RenameFlags::EXCHANGE,
+    );
+    match exchanged {
+        Ok(()) => fs::remove_dir_all(staging).map_err(io_error(staging)),
+        // File systems without RENAME_EXCHANGE: two renames, with a short window in between.
+        Err(_) => {
+            let old = staging.with_extension("old");
+            fs::rename(dir, &old).map_err(io_error(dir))?;
+            fs::rename(staging, dir).map_err(io_error(dir))?;
+            fs::remove_dir_all(&old).map_err(io_error(&old))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::MetadataExt;
+
+    fn tree(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
+        entries
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn first_write_then_no_op() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out/demo/base");
+        let files = tree(&[("a/x.yaml", "x\n"), ("kustomization.yaml", "k\n")]);
+        let first = write_tree(&dir, &files).unwrap();
+        assert_eq!(first.added.len(), 2);
+        let inode = fs::metadata(dir.join("a/x.yaml")).unwrap().ino();
+        let second = write_tree(&dir, &files).unwrap();
+        assert!(second.is_empty());
+        assert_eq!(fs::metadata(dir.join("a/x.yaml")).unwrap().ino(), inode);
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_inode_and_stale_ones_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        write_tree(&dir, &tree(&[("a/x.yaml", "x\n"), ("b/y.yaml", "y\n")])).unwrap();
+        let mtime = fs::metadata(dir.join("a/x.yaml")).unwrap().mtime_nsec();
+        let inode = fs::metadata(dir.join("a/x.yaml")).unwrap().ino();
+        fs::write(dir.join("notes.md"), "mine").unwrap();
+        let changes = write_tree(&dir, &tree(&[("a/x.yaml", "x\n"), ("c/z.yaml", "z\n")])).unwrap();
+        assert_eq!(changes.added, ["c/z.yaml"]);
+        assert_eq!(changes.removed, ["b/y.yaml"]);
+        assert_eq!(fs::metadata(dir.join("a/x.yaml")).unwrap().ino(), inode);
+        assert_eq!(
+            fs::metadata(dir.join("a/x.yaml")).unwrap().mtime_nsec(),
+            mtime
+        );
+        assert!(
+            !dir.join("b").exists(),
+            "a directory emptied by the render goes too"
+        );
+        assert_eq!(fs::read_to_string(dir.join("notes.md")).unwrap(), "mine");
+        assert!(!tmp.path().join(".t.kforge-staging").exists());
+    }
+
+    #[test]
+    fn files_not_owned_are_never_overwritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("x.yaml"), "hand-written").unwrap();
+        let error = write_tree(&dir, &tree(&[("x.yaml", "x\n")])).unwrap_err();
+        assert!(matches!(error, WriteError::NotOwned { .. }));
+        assert_eq!(
+            fs::read_to_string(dir.join("x.yaml")).unwrap(),
+            "hand-written"
+        );
+    }
+
+    #[test]
+    fn a_leftover_staging_dir_from_a_killed_render_is_harmless() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        write_tree(&dir, &tree(&[("x.yaml", "1\n")])).unwrap();
+        fs::create_dir_all(tmp.path().join(".t.kforge-staging/junk")).unwrap();
+        write_tree(&dir, &tree(&[("x.yaml", "2\n")])).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("x.yaml")).unwrap(), "2\n");
+        assert!(!tmp.path().join(".t.kforge-staging").exists());
+    }
+
+    #[test]
+    fn plan_reports_without_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        write_tree(&dir, &tree(&[("x.yaml", "1\n")])).unwrap();
+        let changes = plan(&dir, &tree(&[("x.yaml", "2\n")])).unwrap();
+        assert_eq!(changes.modified, ["x.yaml"]);
+        assert_eq!(fs::read_to_string(dir.join("x.yaml")).unwrap(), "1\n");
+    }
+}

@@ -1,0 +1,547 @@
+//! Holds the Calico policy models to the CRD schemas Calico itself ships, made strict so that a
+//! misspelt or invented field in the Rust types fails here rather than at `kubectl apply`.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::path::PathBuf;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::{ClusterResourceScope, ListableResource, NamespaceResourceScope};
+use kforge::calico::{
+    Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, IcmpMatch, IpVersion,
+    NetworkPolicy, NetworkPolicySpec, PolicyType, Port, Protocol, Rule, ServiceAccountMatch,
+    ServiceMatch,
+};
+use serde_json::{Value, json};
+
+type TestResult = Result<(), Box<dyn Error>>;
+
+const NETWORK_POLICIES: &str = "projectcalico.org_networkpolicies.yaml";
+const GLOBAL_NETWORK_POLICIES: &str = "projectcalico.org_globalnetworkpolicies.yaml";
+
+// The CRDs are shared read-only data outside the crate; reading them in place keeps a single
+// source of truth and makes a Calico upgrade a matter of replacing those files.
+fn load_crd(file: &str) -> Result<Value, Box<dyn Error>> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data/calico-v3-crds")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|error| format!("reading {}: {error}", path.display()))?;
+    Ok(serde_yaml::from_str(&text)?)
+}
+
+fn served_schema(crd: &Value) -> Result<Value, Box<dyn Error>> {
+    let versions = crd["spec"]["versions"]
+        .as_array()
+        .ok_or("CRD has no spec.versions")?;
+    let served = versions
+        .iter()
+        .find(|version| version["served"] == json!(true) && version["name"] == json!("v3"))
+        .ok_or("CRD serves no v3 version")?;
+    let schema = &served["schema"]["openAPIV3Schema"];
+    if !schema.is_object() {
+        return Err("served version has no openAPIV3Schema".into());
+    }
+    Ok(schema.clone())
+}
+
+/// Rewrites a structural OpenAPI v3 schema into JSON Schema. With `strict`, objects that list
+/// their properties reject any other key, as the apiserver's pruning would silently drop them.
+fn to_json_schema(node: &mut Value, strict: bool) {
+    let Value::Object(map) = node else {
+        return;
+    };
+    if map.get("x-kubernetes-int-or-string") == Some(&json!(true)) && !map.contains_key("anyOf") {
+        map.insert(
+            "anyOf".to_owned(),
+            json!([{ "type": "integer" }, { "type": "string" }]),
+        );
+    }
+    let keeps_unknown = map.get("x-kubernetes-preserve-unknown-fields") == Some(&json!(true));
+    if map.remove("nullable") == Some(json!(true)) {
+        if let Some(Value::String(ty)) = map.get("type").cloned() {
+            map.insert("type".to_owned(), json!([ty, "null"]));
+        }
+    }
+    map.retain(|key, _| !key.starts_with("x-kubernetes-"));
+    if strict
+        && !keeps_unknown
+        && map.contains_key("properties")
+        && !map.contains_key("additionalProperties")
+    {
+        map.insert("additionalProperties".to_owned(), json!(false));
+    }
+
+    // Walk only the keywords that hold subschemas: `properties` is keyed by field names, and
+    // Calico has fields called `type`, which must not be mistaken for the keyword.
+    if let Some(Value::Object(properties)) = map.get_mut("properties") {
+        for property in properties.values_mut() {
+            to_json_schema(property, strict);
+        }
+    }
+    for keyword in ["items", "additionalProperties", "not"] {
+        if let Some(child) = map.get_mut(keyword) {
+            to_json_schema(child, strict);
+        }
+    }
+    for keyword in ["anyOf", "allOf", "oneOf"] {
+        if let Some(Value::Array(children)) = map.get_mut(keyword) {
+            for child in children {
+                to_json_schema(child, strict);
+            }
+        }
+    }
+}
+
+fn validator(file: &str, strict: bool) -> Result<jsonschema::Validator, Box<dyn Error>> {
+    let mut schema = served_schema(&load_crd(file)?)?;
+    to_json_schema(&mut schema, strict);
+    // OpenAPI v3 schemas are draft-4 flavoured; say so rather than rely on the default draft.
+    if let Value::Object(map) = &mut schema {
+        map.insert(
+            "$schema".to_owned(),
+            json!("http://json-schema.org/draft-04/schema#"),
+        );
+    }
+    Ok(jsonschema::validator_for(&schema)?)
+}
+
+fn errors(validator: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+    validator
+        .iter_errors(instance)
+        .map(|error| format!("at `{}`: {error}", error.instance_path()))
+        .collect()
+}
+
+fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: namespace.map(str::to_owned),
+        labels: Some(BTreeMap::from([(
+            "app.kubernetes.io/managed-by".to_owned(),
+            "kforge".to_owned(),
+        )])),
+        ..ObjectMeta::default()
+    }
+}
+
+fn dns_rules() -> Vec<Rule> {
+    [Protocol::Udp, Protocol::Tcp]
+        .into_iter()
+        .map(|protocol| Rule {
+            protocol: Some(protocol),
+            destination: EntityRule {
+                selector: Some("k8s-app == 'kube-dns'".to_owned()),
+                namespace_selector: Some("kubernetes.io/metadata.name == 'kube-system'".to_owned()),
+                ports: vec![Port::Number(53)],
+                ..EntityRule::default()
+            },
+            ..Rule::new(Action::Allow)
+        })
+        .collect()
+}
+
+fn web_selector() -> Option<String> {
+    Some("app.kubernetes.io/name == 'web'".to_owned())
+}
+
+fn network_policies() -> Vec<NetworkPolicy> {
+    vec![
+        NetworkPolicy {
+            metadata: meta("web-default-deny-ingress", Some("shop")),
+            spec: NetworkPolicySpec {
+                order: Some(1000.0),
+                selector: web_selector(),
+                types: vec![PolicyType::Ingress],
+                ..NetworkPolicySpec::default()
+            },
+        },
+        NetworkPolicy {
+            metadata: meta("web-allow-frontend", Some("shop")),
+            spec: NetworkPolicySpec {
+                order: Some(100.0),
+                tier: Some("default".to_owned()),
+                selector: web_selector(),
+                types: vec![PolicyType::Ingress],
+                ingress: vec![Rule {
+                    protocol: Some(Protocol::Tcp),
+                    source: EntityRule {
+                        selector: Some("app.kubernetes.io/name == 'frontend'".to_owned()),
+                        ..EntityRule::default()
+                    },
+                    destination: EntityRule {
+                        ports: vec![
+                            Port::Number(80),
+                            Port::from("http-alt"),
+                            Port::range(8080, 8090),
+                        ],
+                        ..EntityRule::default()
+                    },
+                    ..Rule::new(Action::Allow)
+                }],
+                ..NetworkPolicySpec::default()
+            },
+        },
+        NetworkPolicy {
+            metadata: meta("web-allow-monitoring", Some("shop")),
+            spec: NetworkPolicySpec {
+                selector: web_selector(),
+                types: vec![PolicyType::Ingress],
+                ingress: vec![Rule {
+                    protocol: Some(Protocol::Tcp),
+                    source: EntityRule {
+                        namespace_selector: Some(
+                            "kubernetes.io/metadata.name == 'monitoring'".to_owned(),
+                        ),
+                        service_accounts: Some(ServiceAccountMatch {
+                            names: vec!["prometheus-k8s".to_owned()],
+                            selector: None,
+                        }),
+                        ..EntityRule::default()
+                    },
+                    destination: EntityRule {
+                        ports: vec![Port::from("metrics")],
+                        ..EntityRule::default()
+                    },
+                    ..Rule::new(Action::Allow)
+                }],
+                ..NetworkPolicySpec::default()
+            },
+        },
+        NetworkPolicy {
+            metadata: meta("web-allow-internal-cidr", Some("shop")),
+            spec: NetworkPolicySpec {
+                selector: web_selector(),
+                types: vec![PolicyType::Ingress],
+                ingress: vec![Rule {
+                    protocol: Some(Protocol::Tcp),
+                    ip_version: Some(IpVersion::V4),
+                    source: EntityRule {
+                        nets: vec!["10.0.0.0/8".to_owned()],
+                        not_nets: vec!["10.96.0.0/12".to_owned()],
+                        ..EntityRule::default()
+                    },
+                    destination: EntityRule {
+                        ports: vec![Port::Number(443)],
+                        ..EntityRule::default()
+                    },
+                    ..Rule::new(Action::Allow)
+                }],
+                ..NetworkPolicySpec::default()
+            },
+        },
+        NetworkPolicy {
+            metadata: meta("web-allow-egress", Some("shop")),
+            spec: NetworkPolicySpec {
+                selector: web_selector(),
+                service_account_selector: Some("role == 'web'".to_owned()),
+                types: vec![PolicyType::Egress],
+                egress: dns_rules()
+                    .into_iter()
+                    .chain([Rule {
+                        protocol: Some(Protocol::Tcp),
+                        destination: EntityRule {
+                            services: Some(ServiceMatch {
+                                name: "kubernetes".to_owned(),
+                                namespace: Some("default".to_owned()),
+                            }),
+                            ..EntityRule::default()
+                        },
+                        ..Rule::new(Action::Allow)
+                    }])
+                    .collect(),
+                ..NetworkPolicySpec::default()
+            },
+        },
+    ]
+}
+
+fn global_network_policies() -> Vec<GlobalNetworkPolicy> {
+    vec![
+        GlobalNetworkPolicy {
+            metadata: meta("default-deny", None),
+            spec: GlobalNetworkPolicySpec {
+                order: Some(2000.0),
+                selector: Some(
+                    "projectcalico.org/namespace not in {'kube-system', 'calico-system', \
+                     'tigera-operator'}"
+                        .to_owned(),
+                ),
+                types: vec![PolicyType::Ingress, PolicyType::Egress],
+                egress: dns_rules(),
+                ..GlobalNetworkPolicySpec::default()
+            },
+        },
+        GlobalNetworkPolicy {
+            metadata: meta("host-nodeport-guard", None),
+            spec: GlobalNetworkPolicySpec {
+                order: Some(10.0),
+                selector: Some("has(node-role.kubernetes.io/worker)".to_owned()),
+                namespace_selector: None,
+                types: vec![PolicyType::Ingress],
+                ingress: vec![
+                    Rule {
+                        protocol: Some(Protocol::Icmp),
+                        ip_version: Some(IpVersion::V4),
+                        not_icmp: Some(IcmpMatch {
+                            icmp_type: Some(8),
+                            code: Some(0),
+                        }),
+                        ..Rule::new(Action::Deny)
+                    },
+                    Rule {
+                        protocol: Some(Protocol::Tcp),
+                        source: EntityRule {
+                            not_nets: vec!["10.0.0.0/8".to_owned()],
+                            ..EntityRule::default()
+                        },
+                        destination: EntityRule {
+                            ports: vec![Port::range(30000, 32767)],
+                            ..EntityRule::default()
+                        },
+                        ..Rule::new(Action::Deny)
+                    },
+                ],
+                pre_dnat: Some(true),
+                apply_on_forward: Some(true),
+                ..GlobalNetworkPolicySpec::default()
+            },
+        },
+    ]
+}
+
+fn assert_all_valid(file: &str, objects: &[Value]) -> TestResult {
+    let validator = validator(file, true)?;
+    let mut failures = Vec::new();
+    for object in objects {
+        for error in errors(&validator, object) {
+            failures.push(format!("{} {error}", object["metadata"]["name"]));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "objects rejected by the strict {file} schema:\n{}",
+        failures.join("\n")
+    );
+    Ok(())
+}
+
+#[test]
+fn network_policies_match_the_strict_crd_schema() -> TestResult {
+    let objects = network_policies()
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    assert_all_valid(NETWORK_POLICIES, &objects)
+}
+
+#[test]
+fn global_network_policies_match_the_strict_crd_schema() -> TestResult {
+    let objects = global_network_policies()
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    assert_all_valid(GLOBAL_NETWORK_POLICIES, &objects)
+}
+
+// Without this, a passing validation test could just mean the schema accepts anything.
+#[test]
+fn misspelt_fields_fail_only_the_strict_schema() -> TestResult {
+    let strict = validator(NETWORK_POLICIES, true)?;
+    let lenient = validator(NETWORK_POLICIES, false)?;
+    let policies = network_policies();
+    let valid = serde_json::to_value(&policies[1])?;
+    assert!(errors(&strict, &valid).is_empty());
+
+    let mut top_level = valid.clone();
+    top_level["spec"]["selectr"] = json!("app == 'web'");
+    let mut nested = valid.clone();
+    nested["spec"]["ingress"][0]["destination"]["prots"] = json!([80]);
+
+    for (what, key, object) in [
+        ("spec.selectr", "selectr", top_level),
+        ("destination.prots", "prots", nested),
+    ] {
+        let found = errors(&strict, &object);
+        assert!(!found.is_empty(), "strict schema accepted misspelt {what}");
+        assert!(
+            found.iter().any(|error| error.contains(key)),
+            "strict schema rejected {what} for an unexpected reason: {found:?}"
+        );
+        assert!(
+            errors(&lenient, &object).is_empty(),
+            "the unmodified schema should accept {what}, else this test proves nothing"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn serialised_policies_read_back_equal() -> TestResult {
+    for policy in network_policies() {
+        let json = serde_json::to_string(&policy)?;
+        assert_eq!(serde_json::from_str::<NetworkPolicy>(&json)?, policy);
+        let yaml = serde_yaml::to_string(&policy)?;
+        assert_eq!(serde_yaml::from_str::<NetworkPolicy>(&yaml)?, policy);
+    }
+    for policy in global_network_policies() {
+        let json = serde_json::to_string(&policy)?;
+        assert_eq!(serde_json::from_str::<GlobalNetworkPolicy>(&json)?, policy);
+        let yaml = serde_yaml::to_string(&policy)?;
+        assert_eq!(serde_yaml::from_str::<GlobalNetworkPolicy>(&yaml)?, policy);
+    }
+    Ok(())
+}
+
+#[test]
+fn type_meta_is_written_first() -> TestResult {
+    let policies = network_policies();
+    let yaml = serde_yaml::to_string(&policies[0])?;
+    assert!(
+        yaml.starts_with("apiVersion: projectcalico.org/v3\nkind: NetworkPolicy\nmetadata:\n"),
+        "unexpected head of output:\n{yaml}"
+    );
+
+    let globals = global_network_policies();
+    let json = serde_json::to_string(&globals[0])?;
+    let position = |key: &str| json.find(&format!("\"{key}\":"));
+    let order = ["apiVersion", "kind", "metadata", "spec"].map(position);
+    assert_eq!(
+        position("apiVersion"),
+        Some(1),
+        "apiVersion must open the object: {json}"
+    );
+    assert!(
+        order.windows(2).all(|pair| pair[0] < pair[1]),
+        "keys out of order ({order:?}) in {json}"
+    );
+    assert!(
+        json.starts_with(r#"{"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy","#)
+    );
+    Ok(())
+}
+
+fn find_noise(value: &Value, path: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Null => found.push(format!("{path} is null")),
+        Value::Array(items) if items.is_empty() => found.push(format!("{path} is an empty list")),
+        Value::Object(map) if map.is_empty() => found.push(format!("{path} is an empty object")),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                find_noise(item, &format!("{path}[{index}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, child) in map {
+                find_noise(child, &format!("{path}.{key}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn output_has_no_nulls_or_empty_collections() -> TestResult {
+    let mut found = Vec::new();
+    for policy in network_policies() {
+        find_noise(&serde_json::to_value(&policy)?, "", &mut found);
+    }
+    for policy in global_network_policies() {
+        find_noise(&serde_json::to_value(&policy)?, "", &mut found);
+    }
+    assert!(found.is_empty(), "noise in output: {found:#?}");
+    Ok(())
+}
+
+#[test]
+fn type_meta_is_checked_when_present() -> TestResult {
+    let global = serde_json::to_value(&global_network_policies()[0])?;
+    assert!(serde_json::from_value::<NetworkPolicy>(global.clone()).is_err());
+
+    let mut wrong_version = global.clone();
+    wrong_version["apiVersion"] = json!("crd.projectcalico.org/v1");
+    assert!(serde_json::from_value::<GlobalNetworkPolicy>(wrong_version).is_err());
+
+    let bare = json!({
+        "metadata": { "name": "bare", "namespace": "shop" },
+        "spec": { "selector": "all()", "types": ["Ingress"] },
+    });
+    let policy: NetworkPolicy = serde_json::from_value(bare)?;
+    assert_eq!(policy.spec.types, vec![PolicyType::Ingress]);
+    Ok(())
+}
+
+#[test]
+fn int_or_string_fields_use_the_calico_wire_forms() -> TestResult {
+    assert_eq!(serde_json::to_value(Protocol::Tcp)?, json!("TCP"));
+    assert_eq!(serde_json::to_value(Protocol::IcmpV6)?, json!("ICMPv6"));
+    assert_eq!(serde_json::to_value(Protocol::UdpLite)?, json!("UDPLite"));
+    assert_eq!(serde_json::to_value(Protocol::Number(132))?, json!(132));
+    assert_eq!(
+        serde_json::from_value::<Protocol>(json!("SCTP"))?,
+        Protocol::Sctp
+    );
+    assert_eq!(
+        serde_json::from_value::<Protocol>(json!(47))?,
+        Protocol::Number(47)
+    );
+    assert!(serde_json::from_value::<Protocol>(json!("tcpp")).is_err());
+    assert!(serde_json::from_value::<Protocol>(json!(0)).is_err());
+    assert!(serde_json::from_value::<Protocol>(json!(256)).is_err());
+
+    assert_eq!(serde_json::to_value(Port::Number(53))?, json!(53));
+    assert_eq!(
+        serde_json::to_value(Port::range(8080, 8090))?,
+        json!("8080:8090")
+    );
+    assert_eq!(
+        serde_json::from_value::<Port>(json!("http"))?,
+        Port::from("http")
+    );
+    assert_eq!(serde_yaml::from_str::<Port>("443")?, Port::Number(443));
+
+    assert_eq!(serde_json::to_value(IpVersion::V6)?, json!(6));
+    assert!(serde_json::from_value::<IpVersion>(json!(5)).is_err());
+
+    let global = serde_json::to_value(&global_network_policies()[1])?;
+    assert_eq!(global["spec"]["preDNAT"], json!(true));
+    assert_eq!(
+        global["spec"]["ingress"][0]["notICMP"],
+        json!({ "type": 8, "code": 0 })
+    );
+    Ok(())
+}
+
+trait ScopeName {
+    const NAME: &'static str;
+}
+
+impl ScopeName for NamespaceResourceScope {
+    const NAME: &'static str = "Namespaced";
+}
+
+impl ScopeName for ClusterResourceScope {
+    const NAME: &'static str = "Cluster";
+}
+
+fn assert_resource_matches_crd<R>(file: &str) -> TestResult
+where
+    R: ListableResource,
+    R::Scope: ScopeName,
+{
+    let crd = load_crd(file)?;
+    let spec = &crd["spec"];
+    assert_eq!(spec["group"], json!(R::GROUP));
+    assert_eq!(format!("{}/{}", R::GROUP, R::VERSION), R::API_VERSION);
+    assert_eq!(spec["names"]["kind"], json!(R::KIND));
+    assert_eq!(spec["names"]["listKind"], json!(R::LIST_KIND));
+    assert_eq!(spec["names"]["plural"], json!(R::URL_PATH_SEGMENT));
+    assert_eq!(spec["scope"], json!(<R::Scope as ScopeName>::NAME));
+    Ok(())
+}
+
+#[test]
+fn resource_constants_match_the_crds() -> TestResult {
+    assert_resource_matches_crd::<NetworkPolicy>(NETWORK_POLICIES)?;
+    assert_resource_matches_crd::<GlobalNetworkPolicy>(GLOBAL_NETWORK_POLICIES)
+}
