@@ -65,7 +65,7 @@ apt_install() {
     APT_UPDATED=1
   fi
   as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "$@"
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "$@"
 }
 
 install_debian_tools() {

@@ -170,16 +170,17 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
 }
 
 /// The blueprints named on the command line, or every `blueprints/*.yaml`.
-fn blueprint_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+fn blueprint_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
     let dir = Path::new("blueprints");
-    let entries = std::fs::read_dir(dir).map_err(|e| {
-        Diagnostic::error("no-blueprints", format!("cannot read `blueprints/`: {e}")).help(
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| {
+            vec![Diagnostic::error("no-blueprints", format!("cannot read `blueprints/`: {e}")).help(
             "run kforge in a repository with a blueprints/ directory, or name blueprint files",
-        )
-    })?;
+        )]
+        })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -187,10 +188,10 @@ fn blueprint_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(
+        return Err(vec![
             Diagnostic::error("no-blueprints", "`blueprints/` holds no .yaml file")
                 .help("create one with `kforge init`"),
-        );
+        ]);
     }
     Ok(paths)
 }
@@ -319,7 +320,7 @@ fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) 
     let paths = match blueprint_paths(blueprints) {
         Ok(paths) => paths,
         Err(d) => {
-            print_diagnostics(&[d], output);
+            print_diagnostics(&d, output);
             return BAD_INPUT;
         }
     };
@@ -370,7 +371,7 @@ fn check_command(blueprints: &[PathBuf], output: Output) -> u8 {
     let paths = match blueprint_paths(blueprints) {
         Ok(paths) => paths,
         Err(d) => {
-            print_diagnostics(&[d], output);
+            print_diagnostics(&d, output);
             return BAD_INPUT;
         }
     };

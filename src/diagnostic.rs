@@ -29,6 +29,33 @@ impl SourceFile {
         })
     }
 
+    /// A copy whose bytes in `ranges` are masked with `*`, so that no diagnostic can show
+    /// them (secret values). Offsets stay valid: every masked byte becomes one `*`.
+    pub fn redacted(&self, ranges: &[Range<usize>]) -> Arc<Self> {
+        let mut bytes = self.text.clone().into_bytes();
+        for range in ranges {
+            let end = range.end.min(bytes.len());
+            for byte in bytes
+                .get_mut(range.start.min(end)..end)
+                .into_iter()
+                .flatten()
+            {
+                if *byte != b'\n' {
+                    *byte = b'*';
+                }
+            }
+        }
+        // Masking whole multi-byte characters byte by byte keeps the text valid UTF-8 only
+        // when ranges fall on character boundaries, which spans always do.
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Arc::new(SourceFile {
+            name: self.name.clone(),
+            text,
+            line_starts: self.line_starts.clone(),
+        })
+    }
+
     /// Byte offset of a 1-based line and 1-based column counted in characters.
     pub fn offset(&self, line: usize, column: usize) -> usize {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
@@ -218,7 +245,14 @@ fn render_snippets(diagnostic: &Diagnostic, handler: &GraphicalReportHandler) ->
         };
         let mut rendered = String::new();
         if handler.render_report(&mut rendered, &part).is_ok() {
-            text.push_str(&rendered);
+            // The headline already says what is wrong; drop miette's empty message line.
+            for line in rendered
+                .lines()
+                .filter(|l| !matches!(l.trim(), "×" | "⚠" | "☞" | "x" | "!"))
+            {
+                text.push_str(line);
+                text.push('\n');
+            }
         }
     }
     text

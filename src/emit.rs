@@ -72,9 +72,11 @@ fn canonical(value: &Value, top: bool) -> Option<Yaml> {
     match value {
         Value::Null => None,
         Value::Bool(b) => Some(Yaml::Boolean(*b)),
-        Value::Number(n) => Some(match n.as_i64() {
-            Some(i) => Yaml::Integer(i),
-            None => Yaml::Real(n.to_string()),
+        // A whole float is written as an integer (`order: 100`, as kubectl prints it).
+        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => Yaml::Integer(i),
+            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Yaml::Integer(f as i64),
+            _ => Yaml::Real(n.to_string()),
         }),
         Value::String(s) => Some(Yaml::String(s.clone())),
         Value::Array(items) => {
@@ -217,7 +219,7 @@ mod tests {
     #[test]
     fn canonical_yaml_puts_type_and_metadata_first_and_drops_nulls_and_empty_lists() {
         let body = json!({
-            "spec": {"z": 1, "a": null, "list": [], "emptyDir": {}, "m": {"b": 1, "a": 2}},
+            "spec": {"z": 1.0, "a": null, "list": [], "emptyDir": {}, "m": {"b": 1, "a": 2}},
             "metadata": {"name": "x"},
             "kind": "K",
             "apiVersion": "v1",

@@ -112,6 +112,38 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
         Some(format!("set exactly one of {}", names.join(", ")));
 }
 
+/// Parts of the format this build parses and checks but cannot expand yet. Rendering them
+/// half would silently drop objects, so they are refused (or, for node bootstrap files,
+/// which do not change the Kubernetes objects, announced).
+fn not_yet(ctx: &mut Ctx<'_>) {
+    let spec = &ctx.loaded.blueprint.spec;
+    for (field, present) in [
+        ("addons", spec.addons.is_some()),
+        ("delivery", spec.delivery.is_some()),
+    ] {
+        if present {
+            ctx.error_at_key(
+                "not-implemented",
+                &format!("/spec/{field}"),
+                format!("`spec.{field}` is not supported by this kforge build yet"),
+                "cannot be expanded yet",
+            )
+            .help = Some(format!(
+                "remove `{field}` for now; its objects would otherwise be missing from the output"
+            ));
+        }
+    }
+    if spec.cluster.is_some() {
+        let diagnostic = Diagnostic::warning(
+            "not-implemented",
+            "`spec.cluster` is checked (network plan), but node bootstrap files are not generated yet",
+        )
+        .path("spec.cluster")
+        .at(ctx.loaded.spans.key("/spec/cluster"), "checked only");
+        ctx.out.push(diagnostic);
+    }
+}
+
 /// Runs every check; an empty result means the blueprint may be expanded.
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(loaded);
@@ -119,9 +151,34 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     storage::check(&mut ctx);
     apps::check(&mut ctx);
     cluster::check(&mut ctx);
+    not_yet(&mut ctx);
     let mut out = ctx.out;
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{check, load};
+
+    #[test]
+    fn parts_without_expansion_are_refused_not_dropped() {
+        check("  addons: {nfsCsi: {}}\n", &[("not-implemented", "6:3")]);
+        check(
+            "  delivery: {repoURL: https://git.example.com/x.git}\n",
+            &[("not-implemented", "6:3")],
+        );
+    }
+
+    #[test]
+    fn a_cluster_is_checked_with_a_warning_about_bootstrap() {
+        let loaded = load(
+            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n",
+        );
+        let found = super::check(&loaded);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +207,7 @@ pub(crate) mod testing {
         let loaded = load(spec);
         super::check(&loaded)
             .into_iter()
+            .filter(Diagnostic::is_error)
             .map(|d: Diagnostic| {
                 let at = d
                     .location()

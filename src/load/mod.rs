@@ -38,13 +38,25 @@ impl Loaded {
 
 /// Parses a document into its JSON value and spans (no schema applied yet).
 pub fn parse_document(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>> {
-    yaml::parse(file).map_err(|d| vec![d])
+    yaml::parse(file)
 }
 
 /// Loads a blueprint from its text. `base_dir` is the blueprint's directory.
 pub fn load_blueprint(file: Arc<SourceFile>, base_dir: PathBuf) -> Result<Loaded, Vec<Diagnostic>> {
-    let (value, spans) = parse_document(&file)?;
+    let (value, mut spans) = parse_document(&file)?;
+    spans.redact(is_secret_value);
     from_value(value, spans, base_dir)
+}
+
+/// Whether a pointer names a literal secret value (`secrets[].data.*.value`,
+/// `apps[].secretEnv.*.value`), which no diagnostic may show.
+pub fn is_secret_value(pointer: &str) -> bool {
+    let parts: Vec<&str> = pointer.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", "spec", "secrets", _, "data", _, "value"]
+            | ["", "spec", "apps", _, "secretEnv", _, "value"]
+    )
 }
 
 /// Schema-checks and deserialises an already parsed (and possibly merged) document.
@@ -162,6 +174,17 @@ mod tests {
         let quota = &loaded.blueprint.spec.namespaces[0].quota;
         assert_eq!(quota["pods"].as_str(), "50");
         assert_eq!(quota["requests.cpu"].as_str(), "0.5");
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_the_source_diagnostics_show() {
+        let text = format!(
+            "{HEAD}spec:\n  secrets:\n    - name: db\n      data: {{password: {{value: hunter2}}}}\n      typo: 1\n"
+        );
+        let errors = load(&text).unwrap_err();
+        let rendered = errors[0].render(false);
+        assert!(!rendered.contains("hunter2"), "{rendered}");
+        assert!(rendered.contains("*******"), "{rendered}");
     }
 
     #[test]

@@ -231,10 +231,13 @@ fn type_mismatch(expected: &str, instance: &Value, pointer: &str, spans: &SpanMa
         ("string", Value::Number(_) | Value::Bool(_)) => {
             format!("quote it: \"{}\"", scalar_text(instance))
         }
+        ("integer" | "number", Value::String(text)) if text.trim().parse::<f64>().is_ok() => {
+            format!("remove the quotes: {text}")
+        }
         (_, Value::Null) => "give it a value, or remove the key".to_owned(),
         ("array", _) => "write a list: `[a, b]` or one `- item` per line".to_owned(),
         ("object", _) => "write a mapping: `key: value` entries".to_owned(),
-        _ => format!("write a {expected}"),
+        _ => format!("write {}", article(expected)),
     };
     Diagnostic::error("wrong-type", format!("expected {expected}, found {found}"))
         .path(field_path(pointer))

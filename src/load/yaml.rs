@@ -44,6 +44,20 @@ impl SpanMap {
             .map(|f| self.span(f.key.clone().unwrap_or_else(|| f.value.clone())))
     }
 
+    /// Masks the values of every field whose pointer matches `secret` in the source text the
+    /// diagnostics show.
+    pub fn redact(&mut self, secret: impl Fn(&str) -> bool) {
+        let ranges: Vec<Range<usize>> = self
+            .fields
+            .iter()
+            .filter(|(pointer, _)| secret(pointer))
+            .map(|(_, field)| field.value.clone())
+            .collect();
+        if !ranges.is_empty() {
+            self.file = self.file.redacted(&ranges);
+        }
+    }
+
     /// Whether the document has a node exactly at `pointer`.
     pub fn contains(&self, pointer: &str) -> bool {
         self.fields.contains_key(pointer)
@@ -74,11 +88,12 @@ pub fn escape_segment(segment: &str) -> String {
 }
 
 /// Parses one YAML document whose top level is a mapping.
-pub fn parse(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Diagnostic> {
+pub fn parse(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>> {
     let options = LoaderOptions::default()
         .error_on_duplicate_keys(true)
         .prevent_coercion(true);
-    let node = parse_yaml_with_options(0, &file.text, options).map_err(|e| load_error(file, e))?;
+    let node =
+        parse_yaml_with_options(0, &file.text, options).map_err(|e| vec![load_error(file, e)])?;
     let mut spans = SpanMap::new(file.clone());
     let value = convert(&node, String::new(), None, &mut spans);
     Ok((value, spans))
@@ -285,14 +300,18 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_a_location() {
-        let error = parse(&SourceFile::new("t.yaml", "a: [1, 2\nb: c\n")).unwrap_err();
+        let error = parse(&SourceFile::new("t.yaml", "a: [1, 2\nb: c\n"))
+            .unwrap_err()
+            .remove(0);
         assert_eq!(error.code, "yaml-syntax");
         assert!(error.location().unwrap().starts_with("t.yaml:"));
     }
 
     #[test]
     fn duplicate_keys_point_at_both() {
-        let error = parse(&SourceFile::new("t.yaml", "a: 1\na: 2\n")).unwrap_err();
+        let error = parse(&SourceFile::new("t.yaml", "a: 1\na: 2\n"))
+            .unwrap_err()
+            .remove(0);
         assert_eq!(error.code, "duplicate-key");
         assert_eq!(error.location().unwrap(), "t.yaml:2:1");
         assert_eq!(error.secondary[0].0.location(), "t.yaml:1:1");

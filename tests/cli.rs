@@ -1,0 +1,377 @@
+//! The `kforge` binary driven as a user would: real files in a temporary repository, the
+//! whole output and exit status checked.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A throwaway repository with a `blueprints/` directory.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        fs::create_dir_all(repo.path().join("blueprints")).unwrap();
+        repo
+    }
+
+    /// A repository holding a copy of the project's example blueprints.
+    fn with_examples() -> Repo {
+        let repo = Repo::new();
+        copy_dir(
+            &Path::new(ROOT).join("blueprints"),
+            &repo.path().join("blueprints"),
+        );
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, relative: &str, text: &str) -> &Repo {
+        let path = self.path().join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+        self
+    }
+
+    fn kforge(&self, args: &[&str]) -> Run {
+        let output = Command::new(env!("CARGO_BIN_EXE_kforge"))
+            .args(args)
+            .current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir` with its content, inode and mtime.
+fn snapshot_tree(dir: &Path) -> BTreeMap<PathBuf, (Vec<u8>, u64, i64)> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let meta = e.metadata().unwrap();
+            let relative = e.path().strip_prefix(dir).unwrap().to_owned();
+            (
+                relative,
+                (
+                    fs::read(e.path()).unwrap(),
+                    meta.ino(),
+                    meta.mtime_nsec() + meta.mtime() * 1_000_000_000,
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_examples_render_exactly_to_the_committed_tree() {
+    let repo = Repo::with_examples();
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rendered = snapshot_tree(&repo.path().join("out"));
+    let committed = snapshot_tree(&Path::new(ROOT).join("out"));
+    let names = |t: &BTreeMap<PathBuf, (Vec<u8>, u64, i64)>| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&rendered),
+        names(&committed),
+        "out/ is stale: run `kforge render`"
+    );
+    for (path, (content, _, _)) in &rendered {
+        assert!(
+            committed[path].0 == *content,
+            "out/{} is stale: run `kforge render`",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_second_render_writes_nothing_and_check_passes() {
+    let repo = Repo::with_examples();
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    let before = snapshot_tree(&repo.path().join("out"));
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr.contains("0 added, 0 changed, 0 removed"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        snapshot_tree(&repo.path().join("out")),
+        before,
+        "contents, inodes and mtimes unchanged"
+    );
+    assert_eq!(repo.kforge(&["render", "--check"]).code, 0);
+}
+
+#[test]
+fn render_check_reports_stale_output_and_writes_nothing() {
+    let repo = Repo::with_examples();
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    let minimal = repo.path().join("blueprints/minimal.yaml");
+    let text = fs::read_to_string(&minimal)
+        .unwrap()
+        .replace("nginx:1.27.2", "nginx:1.27.3");
+    fs::write(&minimal, text).unwrap();
+    let before = snapshot_tree(&repo.path().join("out"));
+    let run = repo.kforge(&["render", "--check"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("default/deployment-hello.yaml"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot_tree(&repo.path().join("out")), before);
+}
+
+#[test]
+fn stale_owned_files_go_and_foreign_files_stay() {
+    let repo = Repo::with_examples();
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    repo.write("out/minimal/base/README.md", "notes of the team\n");
+    let minimal = repo.path().join("blueprints/minimal.yaml");
+    let text = fs::read_to_string(&minimal)
+        .unwrap()
+        .replace("      ports: [{name: http, port: 80}]\n", "");
+    fs::write(&minimal, text).unwrap();
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let base = repo.path().join("out/minimal/base");
+    assert!(!base.join("default/service-hello.yaml").exists());
+    assert!(base.join("default/deployment-hello.yaml").exists());
+    assert_eq!(
+        fs::read_to_string(base.join("README.md")).unwrap(),
+        "notes of the team\n"
+    );
+    let kustomization = fs::read_to_string(base.join("kustomization.yaml")).unwrap();
+    assert!(!kustomization.contains("service-hello"));
+}
+
+/// Renders a good blueprint, swaps in a broken one and returns the failed run's stderr,
+/// after asserting exit 2 and an untouched out/.
+fn broken(fixture: &str) -> String {
+    let repo = Repo::new();
+    repo.write("blueprints/broken.yaml", "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: broken\nspec:\n  apps:\n    - {name: web, image: nginx:1.27.2, ports: [{port: 80}]}\n");
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    let before = snapshot_tree(&repo.path().join("out"));
+    let text =
+        fs::read_to_string(Path::new(ROOT).join("tests/fixtures/errors").join(fixture)).unwrap();
+    repo.write("blueprints/broken.yaml", &text);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        snapshot_tree(&repo.path().join("out")),
+        before,
+        "out/ must stay as it was"
+    );
+    assert!(
+        run.stderr.contains("--> blueprints/broken.yaml:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+    run.stderr
+}
+
+#[test]
+fn error_misspelt_field() {
+    insta::assert_snapshot!(broken("misspelt-field.yaml"));
+}
+
+#[test]
+fn error_wrong_type() {
+    insta::assert_snapshot!(broken("wrong-type.yaml"));
+}
+
+#[test]
+fn error_bad_quantity() {
+    insta::assert_snapshot!(broken("bad-quantity.yaml"));
+}
+
+#[test]
+fn error_duplicate_app() {
+    insta::assert_snapshot!(broken("duplicate-app.yaml"));
+}
+
+#[test]
+fn error_missing_port() {
+    insta::assert_snapshot!(broken("missing-port.yaml"));
+}
+
+#[test]
+fn error_unknown_storage_class() {
+    insta::assert_snapshot!(broken("unknown-storage-class.yaml"));
+}
+
+#[test]
+fn error_yaml_syntax() {
+    insta::assert_snapshot!(broken("yaml-syntax.yaml"));
+}
+
+#[test]
+fn error_several_at_once() {
+    insta::assert_snapshot!(broken("several-errors.yaml"));
+}
+
+#[test]
+fn errors_as_json() {
+    let repo = Repo::new();
+    let text =
+        fs::read_to_string(Path::new(ROOT).join("tests/fixtures/errors/misspelt-field.yaml"))
+            .unwrap();
+    repo.write("blueprints/broken.yaml", &text);
+    let run = repo.kforge(&["check", "--output", "json"]);
+    assert_eq!(run.code, 2);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["findings"][0],
+        serde_json::json!({
+            "severity": "error", "rule": "unknown-field", "file": "blueprints/broken.yaml",
+            "line": 9, "column": 7, "path": "spec.apps[0].replcas",
+            "message": "unknown field `replcas`", "help": "did you mean `replicas`?"
+        })
+    );
+}
+
+#[test]
+fn a_file_reference_may_not_leave_the_repository() {
+    let repo = Repo::new();
+    repo.write(
+        "blueprints/escape.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: escape\nspec:\n  configMaps:\n    - name: x\n      files: {passwd: {fromFile: ../../etc/passwd}}\n",
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("leaves the repository"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> blueprints/escape.yaml:8:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!repo.path().join("out").exists());
+}
+
+#[test]
+fn secrets_are_refused_until_encryption_exists_and_never_written() {
+    let repo = Repo::new();
+    repo.write(
+        "blueprints/s.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: s\nspec:\n  secrets:\n    - name: db\n      data: {password: {value: hunter2-plaintext}}\n",
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("secret-needs-encryption"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("hunter2-plaintext"),
+        "the value must not be echoed"
+    );
+    assert!(!repo.path().join("out").exists());
+}
+
+#[test]
+fn the_committed_schema_is_current() {
+    let repo = Repo::new();
+    let run = repo.kforge(&["schema"]);
+    assert_eq!(run.code, 0);
+    let committed =
+        fs::read_to_string(Path::new(ROOT).join("schemas/blueprint.schema.json")).unwrap();
+    assert!(
+        run.stdout == committed,
+        "schemas/blueprint.schema.json is stale: run `kforge schema > schemas/blueprint.schema.json`"
+    );
+}
+
+#[test]
+fn the_example_blueprints_carry_the_schema_modeline() {
+    for name in ["platform.yaml", "minimal.yaml"] {
+        let text = fs::read_to_string(Path::new(ROOT).join("blueprints").join(name)).unwrap();
+        assert!(
+            text.starts_with("# yaml-language-server: $schema=../schemas/blueprint.schema.json\n"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn init_creates_a_starter_that_renders() {
+    let repo = Repo::new();
+    fs::remove_dir(repo.path().join("blueprints")).unwrap();
+    assert_eq!(repo.kforge(&["init"]).code, 0);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        repo.path()
+            .join("out/starter/base/web/deployment-web.yaml")
+            .exists()
+    );
+    assert_eq!(repo.kforge(&["init"]).code, 2, "init never overwrites");
+}
+
+#[test]
+fn help_shows_an_example_per_command() {
+    let repo = Repo::new();
+    for command in ["render", "check", "schema", "init", "completions"] {
+        let run = repo.kforge(&[command, "--help"]);
+        assert_eq!(run.code, 0);
+        assert!(
+            run.stdout.contains("Examples:\n  kforge"),
+            "{command}: {}",
+            run.stdout
+        );
+    }
+    let run = repo.kforge(&["completions", "bash"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("kforge"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(Repo::new().kforge(&["render", "--no-such-flag"]).code, 2);
+    assert_eq!(Repo::new().kforge(&["render"]).code, 2, "no blueprints");
+}
