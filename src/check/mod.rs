@@ -37,11 +37,8 @@ impl<'a> Ctx<'a> {
         message: String,
         label: &str,
     ) -> &mut Diagnostic {
-        let diagnostic = Diagnostic::error(code, message)
-            .path(field_path(pointer))
-            .at(self.loaded.spans.value(pointer), label);
-        self.out.push(diagnostic);
-        self.last()
+        let span = self.loaded.spans.value(pointer);
+        self.push(code, pointer, message, span, label)
     }
 
     /// An error at the key of the field at `pointer` (a whole entry rather than its value).
@@ -52,9 +49,21 @@ impl<'a> Ctx<'a> {
         message: String,
         label: &str,
     ) -> &mut Diagnostic {
+        let span = self.loaded.spans.key(pointer);
+        self.push(code, pointer, message, span, label)
+    }
+
+    fn push(
+        &mut self,
+        code: &'static str,
+        pointer: &str,
+        message: String,
+        span: Option<crate::diagnostic::Span>,
+        label: &str,
+    ) -> &mut Diagnostic {
         let diagnostic = Diagnostic::error(code, message)
             .path(field_path(pointer))
-            .at(self.loaded.spans.key(pointer), label);
+            .at(span, label);
         self.out.push(diagnostic);
         self.last()
     }

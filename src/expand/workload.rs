@@ -45,6 +45,14 @@ pub(crate) fn governing_service(app: &App) -> String {
     }
 }
 
+/// The update strategy type of a StatefulSet or DaemonSet.
+fn update_type(strategy: &bp::Strategy) -> String {
+    match strategy.kind {
+        Some(StrategyType::OnDelete) => "OnDelete".into(),
+        _ => "RollingUpdate".into(),
+    }
+}
+
 pub(crate) fn int_or_percent(value: &IntOrPercent) -> IntOrString {
     match value {
         IntOrPercent::Int(n) => IntOrString::Int(*n),
@@ -518,14 +526,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
         }
         Workload::StatefulSet => {
             let update = StatefulSetUpdateStrategy {
-                type_: Some(
-                    if strategy.kind == Some(StrategyType::OnDelete) {
-                        "OnDelete"
-                    } else {
-                        "RollingUpdate"
-                    }
-                    .into(),
-                ),
+                type_: Some(update_type(&strategy)),
                 rolling_update: strategy.max_unavailable.as_ref().map(|m| {
                     RollingUpdateStatefulSetStrategy {
                         max_unavailable: Some(int_or_percent(m)),
@@ -553,14 +554,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
         }
         Workload::DaemonSet => {
             let update = DaemonSetUpdateStrategy {
-                type_: Some(
-                    if strategy.kind == Some(StrategyType::OnDelete) {
-                        "OnDelete"
-                    } else {
-                        "RollingUpdate"
-                    }
-                    .into(),
-                ),
+                type_: Some(update_type(&strategy)),
                 rolling_update: strategy
                     .max_unavailable
                     .as_ref()
