@@ -283,17 +283,13 @@ fn uses(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         };
         let Some(keys) = keys else {
             let what = format!("{field} `{target}` in namespace `{}`", app.namespace);
-            ctx.unknown_reference(
+            ctx.error(
                 "unknown-reference",
                 &format!("{pointer}/{field}"),
-                &what,
-                "",
-                known.iter().copied(),
-            );
-            if let Some(last) = ctx.out.last_mut() {
-                last.message = format!("{what} is not defined in the blueprint");
-                last.help = Some(crate::suggest::hint(target, known.iter().copied()));
-            }
+                format!("{what} is not defined in the blueprint"),
+                "unknown name",
+            )
+            .help = Some(crate::suggest::hint(target, known.iter().copied()));
             continue;
         };
         let key_refs = used.env.iter().map(|(var, key)| {
