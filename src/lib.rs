@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod emit;
 pub mod expand;
+pub mod finding;
 pub mod load;
 pub mod suggest;
 pub mod write;
