@@ -11,18 +11,24 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
+use crate::load::SpanMap;
 use crate::load::schema::blueprint_schema_text;
+use crate::overlay::{self, Overlay};
 use crate::write::{Changes, plan, write_tree};
 use crate::{check, emit, expand, load};
 
 const RENDER_EXAMPLES: &str = "Examples:
-  kforge render                          # every blueprints/*.yaml into out/
+  kforge render                          # every blueprints/*.yaml, base + each overlay, into out/
   kforge render blueprints/platform.yaml # one blueprint
+  kforge render --env prod               # only the prod environment (`--env base`: no overlay)
   kforge render --check                  # exit 1 when out/ is stale (for CI)
   kforge render --out /tmp/out           # somewhere else";
 const CHECK_EXAMPLES: &str = "Examples:
   kforge check                           # every blueprints/*.yaml
   kforge check blueprints/platform.yaml --output json";
+const SHOW_EXAMPLES: &str = "Examples:
+  kforge show --env prod                 # the blueprint as overlays/prod.yaml changes it
+  kforge show platform --env dev         # name a blueprint by metadata.name or by path";
 const SCHEMA_EXAMPLES: &str = "Examples:
   kforge schema > schemas/blueprint.schema.json";
 const INIT_EXAMPLES: &str = "Examples:
@@ -54,6 +60,9 @@ enum Command {
     Render {
         /// Blueprint files (default: every blueprints/*.yaml).
         blueprints: Vec<PathBuf>,
+        /// Only these environments (overlay names; `base` is the blueprint without overlay).
+        #[arg(long = "env", value_name = "ENV")]
+        envs: Vec<String>,
         /// The output root.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -69,9 +78,21 @@ enum Command {
     Check {
         /// Blueprint files (default: every blueprints/*.yaml).
         blueprints: Vec<PathBuf>,
+        /// Only these environments (overlay names; `base` is the blueprint without overlay).
+        #[arg(long = "env", value_name = "ENV")]
+        envs: Vec<String>,
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+    },
+    /// Print a blueprint as an overlay merges it, each field's source noted.
+    #[command(after_help = SHOW_EXAMPLES)]
+    Show {
+        /// A blueprint file or metadata.name (default: the only one in blueprints/).
+        blueprint: Option<String>,
+        /// The environment (default: base, the blueprint without overlay).
+        #[arg(long = "env", value_name = "ENV", default_value = overlay::BASE)]
+        env: String,
     },
     /// Print the JSON Schema of the blueprint format.
     #[command(after_help = SCHEMA_EXAMPLES)]
@@ -109,11 +130,17 @@ pub fn run() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Render {
             blueprints,
+            envs,
             out,
             check,
             output,
-        } => render(&blueprints, &out, check, output),
-        Command::Check { blueprints, output } => check_command(&blueprints, output),
+        } => render(&blueprints, &envs, &out, check, output),
+        Command::Check {
+            blueprints,
+            envs,
+            output,
+        } => check_command(&blueprints, &envs, output),
+        Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
             SUCCESS
@@ -213,14 +240,26 @@ fn read_inputs(loaded: &load::Loaded, root: &Path) -> Inputs {
     Inputs { files }
 }
 
-/// One blueprint rendered in memory: its name and its file tree.
+/// One blueprint rendered in memory for one environment: its names and its file tree.
 struct Rendering {
     name: String,
+    env: String,
     files: BTreeMap<String, String>,
 }
 
-/// Loads, checks, expands and emits one blueprint. Every problem found is returned.
-fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec<Diagnostic>> {
+/// A blueprint file as parsed, before any overlay: shared by all its environments.
+struct Parsed {
+    path: PathBuf,
+    /// `metadata.name`, when the document has one (the schema pass reports it otherwise).
+    name: Option<String>,
+    document: serde_json::Value,
+    spans: SpanMap,
+    /// The directory `fromFile` and `resources` paths are relative to.
+    base_dir: PathBuf,
+}
+
+/// Reads a file as a source for diagnostics, named as the user wrote the path.
+fn read_source(path: &Path) -> Result<std::sync::Arc<SourceFile>, Vec<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         vec![Diagnostic::error(
             "unreadable-file",
@@ -232,7 +271,12 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
         .unwrap_or(path)
         .display()
         .to_string();
-    let file = SourceFile::new(display, text);
+    Ok(SourceFile::new(display, text))
+}
+
+/// Reads and parses one blueprint file.
+fn parse(path: &Path, root: &Path) -> Result<Parsed, Vec<Diagnostic>> {
+    let file = read_source(path)?;
     let base_dir = path
         .parent()
         .map(|p| {
@@ -244,7 +288,37 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
         })
         .and_then(|p| p.canonicalize().ok())
         .unwrap_or_else(|| root.to_owned());
-    let loaded = load::load_blueprint(file, base_dir)?;
+    let (document, spans) = load::parse_blueprint(&file)?;
+    let name = document
+        .pointer("/metadata/name")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    Ok(Parsed {
+        path: path.to_owned(),
+        name,
+        document,
+        spans,
+        base_dir,
+    })
+}
+
+/// The blueprint as an environment sees it: merged with its overlay, schema-checked, typed.
+fn merged(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<load::Loaded, Vec<Diagnostic>> {
+    let (document, spans) = match overlay {
+        Some(overlay) => overlay::merge(&parsed.document, &parsed.spans, overlay)?,
+        None => (parsed.document.clone(), parsed.spans.clone()),
+    };
+    load::from_value(document, spans, parsed.base_dir.clone())
+}
+
+/// Checks, expands and emits one blueprint for one environment. Every problem found is
+/// returned.
+fn compile(
+    parsed: &Parsed,
+    overlay: Option<&Overlay>,
+    root: &Path,
+) -> Result<(Rendering, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let loaded = merged(parsed, overlay)?;
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
         .into_iter()
         .partition(Diagnostic::is_error);
@@ -257,42 +331,192 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
     Ok((
         Rendering {
             name: loaded.name().to_owned(),
+            env: overlay.map_or(overlay::BASE, |o| o.env.as_str()).to_owned(),
             files,
         },
         warnings,
     ))
 }
 
-/// Compiles every blueprint; reports all problems of all of them before giving up.
-fn compile_all(paths: &[PathBuf], output: Output) -> Result<Vec<Rendering>, u8> {
-    let root = std::env::current_dir()
+/// The repository root: the working directory.
+fn repository_root() -> PathBuf {
+    std::env::current_dir()
         .and_then(|d| d.canonicalize())
-        .unwrap_or_else(|_| PathBuf::from("."));
-    let mut renderings = Vec::new();
-    let mut problems = Vec::new();
+        .unwrap_or_else(|_| PathBuf::from("."))
+}
+
+/// Every `overlays/*.yaml`, parsed; a missing directory means no overlays.
+fn read_overlays() -> Result<Vec<Overlay>, Vec<Diagnostic>> {
+    let Ok(entries) = std::fs::read_dir("overlays") else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut overlays = Vec::new();
+    let mut errors = Vec::new();
     for path in paths {
-        match compile(path, &root) {
-            Ok((rendering, warnings)) => {
-                problems.extend(warnings);
-                renderings.push(rendering);
-            }
-            Err(diagnostics) => problems.extend(diagnostics),
+        match read_source(&path).and_then(overlay::parse_overlay) {
+            Ok(o) => overlays.push(o),
+            Err(e) => errors.extend(e),
         }
     }
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, rendering) in renderings.iter().enumerate() {
-        if let Some(first) = seen.insert(&rendering.name, i) {
+    if errors.is_empty() {
+        Ok(overlays)
+    } else {
+        Err(errors)
+    }
+}
+
+/// What one run works on: each blueprint with the environments to build for it.
+struct Plan {
+    blueprints: Vec<(Parsed, Vec<Option<Overlay>>)>,
+}
+
+/// Parses the blueprints and overlays and picks the environments (`--env` narrows).
+/// Overlays naming a blueprint outside this run are an error only when the run covers every
+/// blueprint (none named on the command line).
+fn plan_run(given: &[PathBuf], envs: &[String], root: &Path) -> Result<Plan, Vec<Diagnostic>> {
+    let paths = blueprint_paths(given)?;
+    let mut problems = Vec::new();
+    let mut parsed = Vec::new();
+    for path in &paths {
+        match parse(path, root) {
+            Ok(p) => parsed.push(p),
+            Err(d) => problems.extend(d),
+        }
+    }
+    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
+    for p in &parsed {
+        let Some(name) = p.name.as_deref() else {
+            continue;
+        };
+        if let Some(first) = seen.insert(name, &p.path) {
             problems.push(
                 Diagnostic::error(
                     "duplicate-blueprint",
-                    format!("two blueprints are named `{}`", rendering.name),
+                    format!("two blueprints are named `{name}`"),
                 )
                 .help(format!(
-                    "both would render into out/{}/; rename one (first: {})",
-                    rendering.name,
-                    paths[first].display()
+                    "both would render into out/{name}/; rename one (first: {})",
+                    first.display()
                 )),
             );
+        }
+    }
+    let overlays = read_overlays().and_then(overlay::by_blueprint);
+    let mut overlays = match overlays {
+        Ok(o) => o,
+        Err(d) => {
+            problems.extend(d);
+            BTreeMap::new()
+        }
+    };
+    let known: Vec<&str> = seen.keys().copied().collect();
+    if given.is_empty() {
+        for group in overlays.values() {
+            for o in group
+                .iter()
+                .filter(|o| !known.contains(&o.blueprint.as_str()))
+            {
+                problems.push(overlay::unknown_blueprint(o, &known));
+            }
+        }
+    }
+    let mut all_envs: Vec<String> = vec![overlay::BASE.to_owned()];
+    all_envs.extend(overlays.values().flatten().map(|o| o.env.clone()));
+    for env in envs.iter().filter(|e| !all_envs.contains(e)) {
+        problems.push(
+            Diagnostic::error(
+                "unknown-environment",
+                format!("no environment is named `{env}`"),
+            )
+            .help(crate::suggest::hint(
+                env,
+                all_envs.iter().map(String::as_str),
+            )),
+        );
+    }
+    if problems.iter().any(Diagnostic::is_error) {
+        return Err(problems);
+    }
+    let wanted = |env: &str| envs.is_empty() || envs.iter().any(|e| e == env);
+    let blueprints = parsed
+        .into_iter()
+        .map(|p| {
+            let mut targets: Vec<Option<Overlay>> = Vec::new();
+            if wanted(overlay::BASE) {
+                targets.push(None);
+            }
+            let own = p
+                .name
+                .as_deref()
+                .and_then(|n| overlays.remove(n))
+                .unwrap_or_default();
+            targets.extend(own.into_iter().filter(|o| wanted(&o.env)).map(Some));
+            (p, targets)
+        })
+        .collect();
+    Ok(Plan { blueprints })
+}
+
+/// Compiles every blueprint for every environment of the plan; reports all problems of all
+/// of them (each once, though every environment of a blueprint meets its base's) before
+/// giving up.
+fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec<Rendering>, u8> {
+    let root = repository_root();
+    let plan = match plan_run(given, envs, &root) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            print_diagnostics(&problems, output);
+            return Err(BAD_INPUT);
+        }
+    };
+    let jobs: Vec<(&Parsed, Option<&Overlay>)> = plan
+        .blueprints
+        .iter()
+        .flat_map(|(p, targets)| targets.iter().map(move |t| (p, t.as_ref())))
+        .collect();
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .iter()
+            .map(|(parsed, overlay)| scope.spawn(|| compile(parsed, *overlay, &root)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(vec![Diagnostic::error(
+                        "internal-error",
+                        "kforge failed while compiling a blueprint",
+                    )])
+                })
+            })
+            .collect()
+    });
+    let mut renderings = Vec::new();
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    let mut shown = std::collections::BTreeSet::new();
+    // Jobs run base first, so a problem every environment shares is reported once, plain;
+    // one that only an overlay brings says which environment it is in.
+    for ((_, overlay), result) in jobs.iter().zip(results) {
+        let diagnostics = match result {
+            Ok((rendering, warnings)) => {
+                renderings.push(rendering);
+                warnings
+            }
+            Err(diagnostics) => diagnostics,
+        };
+        for mut d in diagnostics {
+            if shown.insert(d.render(false)) {
+                if let Some(overlay) = overlay {
+                    d.message = format!("{} (environment `{}`)", d.message, overlay.env);
+                }
+                problems.push(d);
+            }
         }
     }
     let failed = problems.iter().any(Diagnostic::is_error);
@@ -316,21 +540,20 @@ fn describe(changes: &Changes) -> String {
     )
 }
 
-fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) -> u8 {
-    let paths = match blueprint_paths(blueprints) {
-        Ok(paths) => paths,
-        Err(d) => {
-            print_diagnostics(&d, output);
-            return BAD_INPUT;
-        }
-    };
-    let renderings = match compile_all(&paths, output) {
+fn render(
+    blueprints: &[PathBuf],
+    envs: &[String],
+    out: &Path,
+    check_only: bool,
+    output: Output,
+) -> u8 {
+    let renderings = match compile_all(blueprints, envs, output) {
         Ok(r) => r,
         Err(code) => return code,
     };
     let mut stale = false;
     for rendering in &renderings {
-        let dir = out.join(&rendering.name).join("base");
+        let dir = out.join(&rendering.name).join(&rendering.env);
         let result = if check_only {
             plan(&dir, &rendering.files)
         } else {
@@ -367,26 +590,100 @@ fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) 
     if stale { DIFFERENCE } else { SUCCESS }
 }
 
-fn check_command(blueprints: &[PathBuf], output: Output) -> u8 {
-    let paths = match blueprint_paths(blueprints) {
-        Ok(paths) => paths,
-        Err(d) => {
-            print_diagnostics(&d, output);
-            return BAD_INPUT;
-        }
-    };
-    match compile_all(&paths, output) {
+fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> u8 {
+    match compile_all(blueprints, envs, output) {
         Ok(renderings) => {
             for rendering in renderings {
                 eprintln!(
-                    "{}: ok ({} objects)",
+                    "{}/{}: ok ({} objects)",
                     rendering.name,
+                    rendering.env,
                     rendering.files.len().saturating_sub(1)
                 );
             }
             SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+/// `kforge show`: the merged blueprint with each field's source, then its problems.
+fn show(blueprint: Option<&str>, env: &str) -> u8 {
+    let root = repository_root();
+    let given: Vec<PathBuf> = match blueprint {
+        Some(b) if Path::new(b).is_file() => vec![PathBuf::from(b)],
+        _ => Vec::new(),
+    };
+    let envs = [env.to_owned()];
+    let plan = match plan_run(&given, &envs, &root) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            print_diagnostics(&problems, Output::Text);
+            return BAD_INPUT;
+        }
+    };
+    let names: Vec<&str> = plan
+        .blueprints
+        .iter()
+        .filter_map(|(p, _)| p.name.as_deref())
+        .collect();
+    let chosen = match blueprint {
+        Some(_) if !given.is_empty() => plan.blueprints.first(),
+        Some(name) => plan
+            .blueprints
+            .iter()
+            .find(|(p, _)| p.name.as_deref() == Some(name)),
+        None if plan.blueprints.len() == 1 => plan.blueprints.first(),
+        None => {
+            eprintln!(
+                "error: there are several blueprints; name one: {}",
+                names.join(", ")
+            );
+            return BAD_INPUT;
+        }
+    };
+    let Some((parsed, targets)) = chosen else {
+        let name = blueprint.unwrap_or_default();
+        eprintln!(
+            "error: no blueprint file or name `{name}`; {}",
+            crate::suggest::hint(name, names.iter().copied())
+        );
+        return BAD_INPUT;
+    };
+    let Some(target) = targets.first() else {
+        eprintln!(
+            "error: blueprint `{}` has no environment `{env}`",
+            parsed.name.as_deref().unwrap_or_default()
+        );
+        return BAD_INPUT;
+    };
+    let (document, spans) = match target {
+        Some(o) => match overlay::merge(&parsed.document, &parsed.spans, o) {
+            Ok(merged) => merged,
+            Err(problems) => {
+                print_diagnostics(&problems, Output::Text);
+                return BAD_INPUT;
+            }
+        },
+        None => (parsed.document.clone(), parsed.spans.clone()),
+    };
+    println!(
+        "# kforge show: blueprint `{}`, environment `{env}`; each field names the file:line:col that set it",
+        parsed.name.as_deref().unwrap_or_default()
+    );
+    print!("{}", overlay::show(&document, &spans));
+    // The merged blueprint is judged exactly as render would judge it.
+    let problems = match merged(parsed, target.as_ref()) {
+        Ok(loaded) => check::check(&loaded),
+        Err(problems) => problems,
+    };
+    if !problems.is_empty() {
+        print_diagnostics(&problems, Output::Text);
+    }
+    if problems.iter().any(Diagnostic::is_error) {
+        BAD_INPUT
+    } else {
+        SUCCESS
     }
 }
 

@@ -38,6 +38,10 @@ impl Repo {
             &Path::new(ROOT).join("blueprints"),
             &repo.path().join("blueprints"),
         );
+        copy_dir(
+            &Path::new(ROOT).join("overlays"),
+            &repo.path().join("overlays"),
+        );
         repo
     }
 
@@ -374,4 +378,134 @@ fn help_shows_an_example_per_command() {
 fn bad_usage_exits_2() {
     assert_eq!(Repo::new().kforge(&["render", "--no-such-flag"]).code, 2);
     assert_eq!(Repo::new().kforge(&["render"]).code, 2, "no blueprints");
+}
+
+// ------------------------------------------------------------------------------ overlays
+
+/// A repository with the overlay fixtures' base blueprint, rendered once; then the given
+/// overlay files are added and rendered again. Asserts exit 2 and an untouched out/, and
+/// returns stderr.
+fn broken_overlay(overlays: &[(&str, &str)]) -> String {
+    let repo = Repo::new();
+    let fixtures = Path::new(ROOT).join("tests/fixtures/overlays");
+    let base = fs::read_to_string(fixtures.join("base.yaml")).unwrap();
+    repo.write("blueprints/shop.yaml", &base);
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    let before = snapshot_tree(&repo.path().join("out"));
+    for (name, fixture) in overlays {
+        let text = fs::read_to_string(fixtures.join(fixture)).unwrap();
+        repo.write(&format!("overlays/{name}"), &text);
+    }
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        snapshot_tree(&repo.path().join("out")),
+        before,
+        "out/ must stay as it was"
+    );
+    assert!(run.stderr.contains("--> overlays/"), "{}", run.stderr);
+    run.stderr
+}
+
+#[test]
+fn overlay_error_unknown_blueprint() {
+    insta::assert_snapshot!(broken_overlay(&[("prod.yaml", "unknown-blueprint.yaml")]));
+}
+
+#[test]
+fn overlay_error_delete_of_a_missing_item() {
+    insta::assert_snapshot!(broken_overlay(&[("prod.yaml", "delete-missing.yaml")]));
+}
+
+#[test]
+fn overlay_error_type_change() {
+    insta::assert_snapshot!(broken_overlay(&[("prod.yaml", "type-change.yaml")]));
+}
+
+#[test]
+fn overlay_error_two_overlays_with_one_environment_name() {
+    insta::assert_snapshot!(broken_overlay(&[
+        ("prod.yaml", "bad-value.yaml"),
+        ("prod-eu.yaml", "bad-value.yaml"),
+    ]));
+}
+
+#[test]
+fn overlay_error_environment_name_not_a_label() {
+    insta::assert_snapshot!(broken_overlay(&[("prod.yaml", "bad-env-name.yaml")]));
+}
+
+#[test]
+fn overlay_error_in_a_patched_value_points_at_the_overlay() {
+    let stderr = broken_overlay(&[("prod.yaml", "bad-value.yaml")]);
+    assert!(stderr.contains("--> overlays/prod.yaml:10:19"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn overlay_check_error_points_at_the_overlay_and_names_the_environment() {
+    let stderr = broken_overlay(&[("prod.yaml", "bad-port.yaml")]);
+    assert!(stderr.contains("--> overlays/prod.yaml:11:45"), "{stderr}");
+    assert!(stderr.contains("(environment `prod`)"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn show_prints_the_merged_blueprint_with_each_fields_source() {
+    let repo = Repo::with_examples();
+    let run = repo.kforge(&["show", "platform", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The patched image comes from the overlay, the untouched port from the blueprint.
+    assert!(
+        run.stdout
+            .contains("image: \"nginx:1.27.3\"  # overlays/prod.yaml:"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("curl-client"), "deleted in prod");
+    insta::assert_snapshot!(run.stdout);
+    let dev = repo.kforge(&["show", "--env", "dev", "blueprints/platform.yaml"]);
+    assert_eq!(dev.code, 0, "{}", dev.stderr);
+    assert!(
+        dev.stdout
+            .contains("name: debug-tools  # overlays/dev.yaml:")
+    );
+}
+
+#[test]
+fn env_narrows_render_and_check_to_those_environments() {
+    let repo = Repo::with_examples();
+    let run = repo.kforge(&["render", "--env", "prod"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        repo.path()
+            .join("out/platform/prod/kustomization.yaml")
+            .exists()
+    );
+    assert!(!repo.path().join("out/platform/base").exists());
+    assert!(!repo.path().join("out/platform/dev").exists());
+    assert!(
+        !repo.path().join("out/minimal").exists(),
+        "minimal has no prod"
+    );
+    let check = repo.kforge(&["check", "--env", "dev", "--env", "base"]);
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    assert!(
+        check.stderr.contains("platform/dev: ok"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains("platform/base: ok"),
+        "{}",
+        check.stderr
+    );
+    assert!(!check.stderr.contains("platform/prod"), "{}", check.stderr);
+    let unknown = repo.kforge(&["render", "--env", "prdo"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean `prod`?"),
+        "{}",
+        unknown.stderr
+    );
 }

@@ -6,6 +6,7 @@
 
 mod apps;
 pub(crate) use apps::resolve_port;
+pub(crate) use names::{NameRule, name_problem};
 mod cluster;
 mod names;
 mod storage;

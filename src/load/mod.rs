@@ -32,7 +32,7 @@ impl Loaded {
     }
 
     pub fn file(&self) -> &Arc<SourceFile> {
-        &self.spans.file
+        self.spans.file()
     }
 }
 
@@ -41,10 +41,17 @@ pub fn parse_document(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Di
     yaml::parse(file)
 }
 
+/// Parses a blueprint's text into its document and spans, with literal secret values masked
+/// in the text diagnostics show. Overlays are merged into this before [`from_value`].
+pub fn parse_blueprint(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>> {
+    let (value, mut spans) = parse_document(file)?;
+    spans.redact(is_secret_value);
+    Ok((value, spans))
+}
+
 /// Loads a blueprint from its text. `base_dir` is the blueprint's directory.
 pub fn load_blueprint(file: Arc<SourceFile>, base_dir: PathBuf) -> Result<Loaded, Vec<Diagnostic>> {
-    let (value, mut spans) = parse_document(&file)?;
-    spans.redact(is_secret_value);
+    let (value, spans) = parse_blueprint(&file)?;
     from_value(value, spans, base_dir)
 }
 

@@ -53,6 +53,11 @@ fn compiled() -> &'static Compiled {
     })
 }
 
+/// The names of the fields of a blueprint's `spec`.
+pub fn spec_fields() -> Vec<String> {
+    property_names(&compiled().schema, "/spec")
+}
+
 /// Every schema violation of a document, as diagnostics.
 pub fn validate(document: &Value, spans: &SpanMap) -> Vec<Diagnostic> {
     let compiled = compiled();

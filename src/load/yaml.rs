@@ -1,8 +1,8 @@
 //! YAML text -> JSON value plus a span for every field, so that any later stage can point at
 //! the line a value came from. Uses marked-yaml (see ARCHITECTURE.md for why).
 
-use std::collections::HashMap;
-use std::ops::Range;
+use std::collections::BTreeMap;
+use std::ops::{Bound, Range};
 use std::sync::Arc;
 
 use marked_yaml::loader::{LoadError, LoaderOptions, parse_yaml_with_options};
@@ -14,53 +14,108 @@ use crate::diagnostic::{Diagnostic, SourceFile, Span};
 /// Where a field's key and value stand in the source.
 #[derive(Debug, Clone)]
 pub struct FieldSpan {
+    /// Index into [`SpanMap`]'s files: a merged blueprint has fields from several files.
+    file: usize,
     pub key: Option<Range<usize>>,
     pub value: Range<usize>,
 }
 
-/// Spans of every node of one document, keyed by JSON pointer (`/spec/apps/0/name`).
+/// Spans of every node of one document, keyed by JSON pointer (`/spec/apps/0/name`). After an
+/// overlay is merged, each field points into the file that set it.
 #[derive(Debug, Clone)]
 pub struct SpanMap {
-    pub file: Arc<SourceFile>,
-    fields: HashMap<String, FieldSpan>,
+    /// The document's own file first, then any file grafted in.
+    files: Vec<Arc<SourceFile>>,
+    fields: BTreeMap<String, FieldSpan>,
 }
 
 impl SpanMap {
     pub fn new(file: Arc<SourceFile>) -> Self {
         SpanMap {
-            file,
-            fields: HashMap::new(),
+            files: vec![file],
+            fields: BTreeMap::new(),
         }
+    }
+
+    /// The document's own file (the blueprint's, for a merged blueprint).
+    pub fn file(&self) -> &Arc<SourceFile> {
+        &self.files[0]
     }
 
     /// The span of the value at `pointer`, or of its nearest ancestor that has one.
     pub fn value(&self, pointer: &str) -> Option<Span> {
-        self.nearest(pointer).map(|f| self.span(f.value.clone()))
+        self.nearest(pointer)
+            .map(|f| self.span(f.file, f.value.clone()))
     }
 
     /// The span of the key at `pointer` (the value's for list items), or of its nearest ancestor.
     pub fn key(&self, pointer: &str) -> Option<Span> {
         self.nearest(pointer)
-            .map(|f| self.span(f.key.clone().unwrap_or_else(|| f.value.clone())))
+            .map(|f| self.span(f.file, f.key.clone().unwrap_or_else(|| f.value.clone())))
+    }
+
+    /// The span of the value exactly at `pointer`, without falling back to an ancestor.
+    pub fn exact(&self, pointer: &str) -> Option<Span> {
+        self.fields
+            .get(pointer)
+            .map(|f| self.span(f.file, f.value.clone()))
     }
 
     /// Masks the values of every field whose pointer matches `secret` in the source text the
     /// diagnostics show.
     pub fn redact(&mut self, secret: impl Fn(&str) -> bool) {
-        let ranges: Vec<Range<usize>> = self
-            .fields
-            .iter()
-            .filter(|(pointer, _)| secret(pointer))
-            .map(|(_, field)| field.value.clone())
-            .collect();
-        if !ranges.is_empty() {
-            self.file = self.file.redacted(&ranges);
+        let mut ranges: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.files.len()];
+        for (pointer, field) in &self.fields {
+            if secret(pointer) {
+                ranges[field.file].push(field.value.clone());
+            }
+        }
+        for (file, ranges) in self.files.iter_mut().zip(&ranges) {
+            if !ranges.is_empty() {
+                *file = file.redacted(ranges);
+            }
         }
     }
 
     /// Whether the document has a node exactly at `pointer`.
     pub fn contains(&self, pointer: &str) -> bool {
         self.fields.contains_key(pointer)
+    }
+
+    /// Copies the spans of `source`'s subtree at `from` to this map's subtree at `to`,
+    /// replacing whatever this map held there.
+    pub fn graft(&mut self, to: &str, source: &SpanMap, from: &str) {
+        self.remove_subtree(to);
+        let files: Vec<usize> = source.files.iter().map(|f| self.file_index(f)).collect();
+        for (pointer, field) in subtree(&source.fields, from) {
+            let rest = &pointer[from.len()..];
+            self.fields.insert(
+                format!("{to}{rest}"),
+                FieldSpan {
+                    file: files[field.file],
+                    key: field.key.clone(),
+                    value: field.value.clone(),
+                },
+            );
+        }
+    }
+
+    /// Forgets the spans of the subtree at `pointer`.
+    pub fn remove_subtree(&mut self, pointer: &str) {
+        let doomed: Vec<String> = subtree(&self.fields, pointer)
+            .map(|(p, _)| p.clone())
+            .collect();
+        for p in doomed {
+            self.fields.remove(&p);
+        }
+    }
+
+    fn file_index(&mut self, file: &Arc<SourceFile>) -> usize {
+        if let Some(i) = self.files.iter().position(|f| Arc::ptr_eq(f, file)) {
+            return i;
+        }
+        self.files.push(file.clone());
+        self.files.len() - 1
     }
 
     fn nearest(&self, pointer: &str) -> Option<&FieldSpan> {
@@ -74,12 +129,23 @@ impl SpanMap {
         }
     }
 
-    fn span(&self, range: Range<usize>) -> Span {
+    fn span(&self, file: usize, range: Range<usize>) -> Span {
         Span {
-            file: self.file.clone(),
+            file: self.files[file].clone(),
             range,
         }
     }
+}
+
+/// The entries at `pointer` and below it.
+fn subtree<'a>(
+    fields: &'a BTreeMap<String, FieldSpan>,
+    pointer: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a FieldSpan)> {
+    fields
+        .range::<str, _>((Bound::Included(pointer), Bound::Unbounded))
+        .take_while(move |(p, _)| p.starts_with(pointer))
+        .filter(move |(p, _)| p.len() == pointer.len() || p.as_bytes()[pointer.len()] == b'/')
 }
 
 /// Escapes one JSON-pointer segment (RFC 6901).
@@ -160,7 +226,7 @@ fn load_error(file: &Arc<SourceFile>, error: LoadError) -> Diagnostic {
 }
 
 fn convert(node: &Node, pointer: String, key: Option<Range<usize>>, spans: &mut SpanMap) -> Value {
-    let file = spans.file.clone();
+    let file = spans.file().clone();
     let mut start = node.span().start().map_or(0, |m| offset(&file, m));
     if let Node::Mapping(mapping) = node {
         // A block mapping's own mark sits at its first `:`; its first key is where it begins.
@@ -205,6 +271,7 @@ fn convert(node: &Node, pointer: String, key: Option<Range<usize>>, spans: &mut 
     spans.fields.insert(
         pointer,
         FieldSpan {
+            file: 0,
             key,
             value: start..end,
         },
