@@ -13,4 +13,5 @@ pub mod finding;
 pub mod load;
 pub mod overlay;
 pub mod suggest;
+pub mod synthetic;
 pub mod write;

@@ -1,0 +1,26 @@
+//! Writes a synthetic repository (blueprints/ and overlays/) of about N objects per
+//! environment into DIR, for benchmarks and profiling.
+//! Run: `cargo run --release --example synthetic_repo DIR [OBJECTS]`.
+
+use kforge::synthetic;
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "synthetic".into()));
+    let objects: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let apps = synthetic::apps_for(objects);
+    std::fs::create_dir_all(dir.join("blueprints"))?;
+    std::fs::create_dir_all(dir.join("overlays"))?;
+    std::fs::write(
+        dir.join("blueprints/big.yaml"),
+        synthetic::blueprint("big", apps),
+    )?;
+    for env in ["dev", "prod"] {
+        std::fs::write(
+            dir.join(format!("overlays/{env}.yaml")),
+            synthetic::overlay(env, "big", apps),
+        )?;
+    }
+    println!("{}: {apps} apps", dir.display());
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Synthetic but realistic blueprints and overlays of any size, for benchmarks and scale
+//! tests: every app has config, plain env, a Service, an Ingress, a PVC, network rules, RBAC,
+//! an HPA and a PDB, which expands to about [`OBJECTS_PER_APP`] objects.
+
+/// Objects one synthetic app expands to: Deployment, its ConfigMap, Service, Ingress, PVC,
+/// Calico NetworkPolicy, ServiceAccount, Role, RoleBinding, HPA and PDB.
+pub const OBJECTS_PER_APP: usize = 11;
+
+/// Apps share this many namespaces.
+const NAMESPACES: usize = 20;
+
+/// The number of apps that gives about `objects` objects.
+pub fn apps_for(objects: usize) -> usize {
+    objects.saturating_sub(NAMESPACES * 3) / OBJECTS_PER_APP
+}
+
+/// A blueprint named `name` with `apps` apps spread over 20 namespaces.
+pub fn blueprint(name: &str, apps: usize) -> String {
+    let mut text = format!(
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: {name}\nspec:\n  kubernetesVersion: \"1.33\"\n  namespaces:\n"
+    );
+    for n in 0..NAMESPACES {
+        text.push_str(&format!(
+            "    - name: team-{n}\n      quota: {{requests.cpu: \"40\", requests.memory: 80Gi, pods: \"500\"}}\n      limits:\n        default: {{cpu: 200m, memory: 256Mi}}\n        defaultRequest: {{cpu: 50m, memory: 64Mi}}\n      isolation: default-deny\n"
+        ));
+    }
+    text.push_str("  storage:\n    classes:\n      - name: nfs\n        nfs: {server: 10.0.0.10, share: /srv/nfs}\n        default: true\n  apps:\n");
+    for i in 0..apps {
+        let ns = i % NAMESPACES;
+        // Each app talks to the one before it in its namespace, as services in a chain do.
+        let upstream = if i >= NAMESPACES {
+            format!(
+                "\n        egress:\n          - to: {{app: app-{}}}\n            ports: [80]",
+                i - NAMESPACES
+            )
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "    - name: app-{i}
+      namespace: team-{ns}
+      image: registry.example.com/team-{ns}/app-{i}:1.{i}.0
+      replicas: 2
+      ports: [{{name: http, port: 8080}}]
+      env: {{APP_NAME: app-{i}, LOG_FORMAT: json}}
+      config:
+        env: {{LOG_LEVEL: info, UPSTREAM: app-{i}.team-{ns}.svc}}
+        files: {{app.properties: \"threads=4\\ncache=on\\n\"}}
+        mountPath: /etc/app
+      volumes:
+        - {{name: data, mountPath: /data, size: 1Gi, accessModes: [ReadWriteOnce]}}
+      resources: {{requests: {{cpu: 50m, memory: 64Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}
+      probes:
+        readiness: {{http: {{path: /ready, port: http}}, periodSeconds: 5}}
+        liveness: {{tcp: http, periodSeconds: 10}}
+      securityContext: {{runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}}
+      ingress:
+        className: nginx
+        hosts: [{{host: app-{i}.example.com, paths: [{{path: /, port: http}}]}}]
+      network:
+        ingress:
+          - from: {{ingressController: true}}
+            ports: [http]{upstream}
+      rbac:
+        rules: [{{apiGroups: [\"\"], resources: [configmaps], verbs: [get, list, watch]}}]
+      autoscale: {{minReplicas: 2, maxReplicas: 10, cpuUtilization: 70}}
+      disruption: {{minAvailable: 1}}
+"
+        ));
+    }
+    text
+}
+
+/// An overlay `env` of blueprint `name` that patches every tenth app (image, replicas,
+/// resources, ingress host) and adds one app of its own.
+pub fn overlay(env: &str, name: &str, apps: usize) -> String {
+    let mut text = format!(
+        "apiVersion: kforge.io/v1alpha1\nkind: Overlay\nmetadata:\n  name: {env}\nspec:\n  blueprint: {name}\n  patch:\n    apps:\n"
+    );
+    for i in (0..apps).step_by(10) {
+        text.push_str(&format!(
+            "      - name: app-{i}
+        image: registry.example.com/app-{i}:1.{i}.1-{env}
+        replicas: 3
+        resources: {{limits: {{cpu: \"1\", memory: 512Mi}}}}
+        ingress:
+          hosts: [{{host: app-{i}.{env}.example.com, paths: [{{path: /, port: http}}]}}]
+"
+        ));
+    }
+    text.push_str(&format!(
+        "      - name: {env}-tools\n        namespace: team-0\n        image: busybox:1.36\n        command: [sleep, infinity]\n"
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::load::load_blueprint;
+
+    #[test]
+    fn synthetic_blueprints_load_check_and_expand_to_the_promised_size() {
+        let loaded = load_blueprint(
+            SourceFile::new("big.yaml", blueprint("big", 40)),
+            ".".into(),
+        )
+        .unwrap();
+        let problems: Vec<_> = crate::check::check(&loaded)
+            .into_iter()
+            .filter(|d| d.is_error())
+            .collect();
+        assert!(problems.is_empty(), "{problems:?}");
+        let objects = crate::expand::expand(&loaded, &crate::expand::Inputs::default()).unwrap();
+        let per_app = objects
+            .iter()
+            .filter(|o| o.origin.starts_with("/spec/apps/7"))
+            .count();
+        assert_eq!(per_app, OBJECTS_PER_APP);
+    }
+
+    #[test]
+    fn synthetic_overlays_merge_cleanly() {
+        let file = SourceFile::new("big.yaml", blueprint("big", 40));
+        let (document, spans) = crate::load::parse_blueprint(&file).unwrap();
+        let overlay =
+            crate::overlay::parse_overlay(SourceFile::new("dev.yaml", overlay("dev", "big", 40)))
+                .unwrap();
+        let (merged, spans) = crate::overlay::merge(&document, &spans, &overlay).unwrap();
+        let loaded = crate::load::from_value(merged, spans, ".".into()).unwrap();
+        assert_eq!(loaded.blueprint.spec.apps.len(), 41);
+    }
+}
