@@ -148,7 +148,14 @@ impl Merger<'_> {
         base
     }
 
-    fn list(&mut self, base: Vec<Value>, bp: &str, patch: &[Value], pp: &str, mp: &str) -> Value {
+    fn list(
+        &mut self,
+        mut base: Vec<Value>,
+        bp: &str,
+        patch: &[Value],
+        pp: &str,
+        mp: &str,
+    ) -> Value {
         let keyed = !patch.is_empty()
             && patch.iter().all(|item| item_key(item).is_some())
             && base.iter().all(|item| item_key(item).is_some());
@@ -212,17 +219,25 @@ impl Merger<'_> {
                 ),
             }
         }
+        // The merged spans at `mp` still mirror the base list: only items that moved, went or
+        // came need their spans rewritten.
+        let stays = |k: usize, origin: &Origin| matches!(origin, Origin::Base(i, _) if *i == k);
         for i in 0..base.len() {
-            self.spans.remove_subtree(&format!("{mp}/{i}"));
+            if !items.get(i).is_some_and(|(_, origin)| stays(i, origin)) {
+                self.spans.remove_subtree(&format!("{mp}/{i}"));
+            }
         }
         let mut merged = Vec::with_capacity(items.len());
         for (k, (_, origin)) in items.into_iter().enumerate() {
             let mk = format!("{mp}/{k}");
+            let moved = !stays(k, &origin);
             match origin {
                 Origin::Base(i, patches) => {
                     let bi = format!("{bp}/{i}");
-                    self.spans.graft(&mk, self.base_spans, &bi);
-                    let mut value = base[i].clone();
+                    if moved {
+                        self.spans.graft(&mk, self.base_spans, &bi);
+                    }
+                    let mut value = std::mem::take(&mut base[i]);
                     for j in patches {
                         let pj = format!("{pp}/{j}");
                         let mut item = patch[j].clone();
