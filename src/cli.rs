@@ -13,7 +13,9 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
 use crate::load::schema::blueprint_schema_text;
 use crate::write::{Changes, plan, write_tree};
-use crate::{check, emit, expand, load};
+use crate::{check, emit, expand, load, secrets};
+
+mod sealing;
 
 const RENDER_EXAMPLES: &str = "Examples:
   kforge render                          # every blueprints/*.yaml into out/
@@ -210,13 +212,32 @@ fn read_inputs(loaded: &load::Loaded, root: &Path) -> Inputs {
         });
         files.insert(reference.path, content);
     }
-    Inputs { files }
+    Inputs {
+        files,
+        secrets: sealing::read_secret_values(loaded, root),
+    }
 }
 
 /// One blueprint rendered in memory: its name and its file tree.
 struct Rendering {
     name: String,
     files: BTreeMap<String, String>,
+    /// The Secret documents among `files`, plain text until sealed.
+    secrets: Vec<secrets::SecretFile>,
+    /// `spec.encryption.age`.
+    recipients: Vec<String>,
+    /// Whether `spec.delivery.flux.decryptionSecret` is set.
+    flux_decryption: bool,
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        for secret in &self.secrets {
+            if let Some(text) = self.files.get_mut(&secret.path) {
+                zeroize::Zeroize::zeroize(text);
+            }
+        }
+    }
 }
 
 /// Loads, checks, expands and emits one blueprint. Every problem found is returned.
@@ -252,12 +273,40 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
         return Err(errors.into_iter().chain(warnings).collect());
     }
     let inputs = read_inputs(&loaded, root);
-    let objects = expand::expand(&loaded, &inputs)?;
-    let files = emit::emit(loaded.name(), &objects)?;
+    let mut objects = expand::expand(&loaded, &inputs);
+    drop(inputs);
+    let files = objects
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|objects| emit::emit(loaded.name(), objects));
+    if let Ok(objects) = &mut objects {
+        expand::forget_secret_values(objects);
+    }
+    let (objects, files) = (objects?, files?);
+    let spec = &loaded.blueprint.spec;
     Ok((
         Rendering {
             name: loaded.name().to_owned(),
             files,
+            secrets: objects
+                .iter()
+                .filter(|o| expand::is_secret(o))
+                .map(|o| secrets::SecretFile {
+                    path: emit::object_path(o),
+                    field: load::schema::field_path(&o.origin),
+                    origin: loaded.spans.key(&o.origin),
+                })
+                .collect(),
+            recipients: spec
+                .encryption
+                .as_ref()
+                .map(|e| e.age.clone())
+                .unwrap_or_default(),
+            flux_decryption: spec
+                .delivery
+                .as_ref()
+                .and_then(|d| d.flux.as_ref())
+                .is_some_and(|f| f.decryption_secret.is_some()),
         },
         warnings,
     ))
@@ -324,10 +373,34 @@ fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) 
             return BAD_INPUT;
         }
     };
-    let renderings = match compile_all(&paths, output) {
+    let mut renderings = match compile_all(&paths, output) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    // Every Secret is encrypted before anything is written, so a problem writes nothing.
+    let mut sealed = Vec::new();
+    if renderings.iter().any(|r| !r.secrets.is_empty()) {
+        let keys = match sealing::read_keys(&std::env::current_dir().unwrap_or_default()) {
+            Ok(keys) => keys,
+            Err(problems) => {
+                print_diagnostics(&problems, output);
+                return BAD_INPUT;
+            }
+        };
+        let mut problems = Vec::new();
+        for rendering in &mut renderings {
+            let dir = out.join(&rendering.name).join("base");
+            let (files, found) = (&mut rendering.files, &rendering.secrets);
+            match sealing::seal_tree(files, found, &rendering.recipients, &dir, &keys) {
+                Ok(outcomes) => sealed.push((dir, outcomes, rendering.flux_decryption)),
+                Err(diagnostics) => problems.extend(diagnostics),
+            }
+        }
+        if !problems.is_empty() {
+            print_diagnostics(&problems, output);
+            return BAD_INPUT;
+        }
+    }
     let mut stale = false;
     for rendering in &renderings {
         let dir = out.join(&rendering.name).join("base");
@@ -363,6 +436,9 @@ fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) 
                 return BAD_INPUT;
             }
         }
+    }
+    for (dir, outcomes, flux_decryption) in &sealed {
+        sealing::report(dir, outcomes, *flux_decryption);
     }
     if stale { DIFFERENCE } else { SUCCESS }
 }

@@ -11,5 +11,6 @@ pub mod emit;
 pub mod expand;
 pub mod finding;
 pub mod load;
+pub mod secrets;
 pub mod suggest;
 pub mod write;

@@ -57,6 +57,8 @@ impl Repo {
             .args(args)
             .current_dir(self.path())
             .env("NO_COLOR", "1")
+            .env_remove("SOPS_AGE_KEY_FILE")
+            .env_remove("SOPS_AGE_KEY")
             .output()
             .unwrap();
         Run {
@@ -294,7 +296,7 @@ fn a_file_reference_may_not_leave_the_repository() {
 }
 
 #[test]
-fn secrets_are_refused_until_encryption_exists_and_never_written() {
+fn a_secret_without_recipients_is_refused_and_never_written() {
     let repo = Repo::new();
     repo.write(
         "blueprints/s.yaml",
@@ -303,7 +305,7 @@ fn secrets_are_refused_until_encryption_exists_and_never_written() {
     let run = repo.kforge(&["render"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("secret-needs-encryption"),
+        run.stderr.contains("no-encryption-recipients"),
         "{}",
         run.stderr
     );

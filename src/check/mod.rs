@@ -8,6 +8,7 @@ mod apps;
 pub(crate) use apps::resolve_port;
 mod cluster;
 mod names;
+mod secrets;
 mod storage;
 
 use crate::diagnostic::Diagnostic;
@@ -159,6 +160,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     names::check(&mut ctx);
     storage::check(&mut ctx);
     apps::check(&mut ctx);
+    secrets::check(&mut ctx);
     cluster::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;
