@@ -4,6 +4,7 @@
 //! reports every schema violation of a file at once.
 
 pub mod blueprint;
+mod mask;
 pub mod quantity;
 pub mod schema;
 pub mod yaml;
@@ -43,9 +44,26 @@ pub fn parse_document(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Di
 
 /// Loads a blueprint from its text. `base_dir` is the blueprint's directory.
 pub fn load_blueprint(file: Arc<SourceFile>, base_dir: PathBuf) -> Result<Loaded, Vec<Diagnostic>> {
-    let (value, mut spans) = parse_document(&file)?;
+    let (value, mut spans) =
+        parse_document(&file).map_err(|errors| mask_secrets_in(&file, errors))?;
     spans.redact(is_secret_value);
     from_value(value, spans, base_dir)
+}
+
+/// Points the snippets of diagnostics made before the document had a tree (syntax errors)
+/// at a copy of the text whose literal secret values are masked lexically.
+fn mask_secrets_in(file: &Arc<SourceFile>, mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let ranges = mask::secret_ranges(&file.text);
+    if ranges.is_empty() {
+        return errors;
+    }
+    let masked = file.redacted(&ranges);
+    for d in &mut errors {
+        for (span, _) in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+            span.file = masked.clone();
+        }
+    }
+    errors
 }
 
 /// Whether a pointer names a literal secret value (`secrets[].data.*.value`,
@@ -185,6 +203,18 @@ mod tests {
         let rendered = errors[0].render(false);
         assert!(!rendered.contains("hunter2"), "{rendered}");
         assert!(rendered.contains("*******"), "{rendered}");
+    }
+
+    #[test]
+    fn a_syntax_error_near_a_secret_does_not_show_it() {
+        let text = format!(
+            "{HEAD}spec:\n  secrets:\n    - name: db\n      data:\n        password: {{value: hunter2}}\n        token: {{value: [oops}}\n"
+        );
+        let errors = load(&text).unwrap_err();
+        assert_eq!(errors[0].code, "yaml-syntax");
+        let rendered = errors[0].render(false);
+        assert!(rendered.contains("password: {value:"), "{rendered}");
+        assert!(!rendered.contains("hunter2"), "{rendered}");
     }
 
     #[test]
