@@ -162,16 +162,15 @@ pub(super) fn seal_tree(
     if secrets.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let absolute = std::env::current_dir()
-        .map(|cwd| cwd.join(dir))
-        .unwrap_or_else(|_| dir.to_owned());
+    let cwd = std::env::current_dir().unwrap_or_default();
     let source = RecipientSource {
         blueprint: blueprint_recipients.to_vec(),
         sops_config: keys.sops_config.clone(),
     };
     let previous = |path: &str| std::fs::read_to_string(dir.join(path)).ok();
     let sealing = Sealing {
-        dir: &absolute,
+        dir,
+        cwd: &cwd,
         recipients: &source,
         identities: &keys.identities,
         previous: &previous,

@@ -34,8 +34,10 @@ pub struct SecretFile {
 
 /// What sealing needs besides the tree.
 pub struct Sealing<'a> {
-    /// The tree's directory (absolute), for `.sops.yaml` path rules and messages.
+    /// The tree's directory as the user named it (`out/platform/base`), for messages.
     pub dir: &'a Path,
+    /// The working directory `dir` is relative to, for `.sops.yaml` path rules.
+    pub cwd: &'a Path,
     pub recipients: &'a RecipientSource,
     /// Identities that may open existing files (empty: none available).
     pub identities: &'a [x25519::Identity],
@@ -150,7 +152,7 @@ fn seal_one(
     let display = sealing.dir.join(&secret.path);
     let recipients = sealing
         .recipients
-        .for_file(&display)
+        .for_file(&sealing.cwd.join(&display))
         .map_err(|reason| {
             error(
                 secret,
@@ -291,9 +293,10 @@ mod tests {
             } else {
                 Vec::new()
             };
-            let dir = PathBuf::from("/repo/out/demo/base");
+            let dir = PathBuf::from("out/demo/base");
             let sealing = Sealing {
                 dir: &dir,
+                cwd: Path::new("/repo"),
                 recipients: &self.source,
                 identities: &identities,
                 previous: &previous,
