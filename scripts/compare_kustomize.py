@@ -184,42 +184,43 @@ def is_sops(doc: Any) -> bool:
     return isinstance(doc, dict) and isinstance(doc.get("sops"), dict)
 
 
-def cmd_sops_files(args: argparse.Namespace) -> int:
-    rc = 0
-    for root in args.roots:
+def parsed_files(roots: Iterable[str], errors: list[str]) -> Iterator[tuple[str, list[Any]]]:
+    """Every *.yaml file below the roots with its documents; files that do not
+    parse are named on stderr, appended to errors and left out."""
+    for root in roots:
         for path in yaml_files(root):
             try:
                 docs = load_file(path)
             except ParseError as err:
                 print(f"error: {err}", file=sys.stderr)
-                rc = 1
+                errors.append(path)
                 continue
-            if docs and all(is_sops(d) for d in docs):
-                print(path)
-    return rc
+            if docs:
+                yield path, docs
+
+
+def cmd_sops_files(args: argparse.Namespace) -> int:
+    errors: list[str] = []
+    for path, docs in parsed_files(args.roots, errors):
+        if all(is_sops(d) for d in docs):
+            print(path)
+    return 1 if errors else 0
 
 
 def cmd_core_files(args: argparse.Namespace) -> int:
-    rc = 0
-    for root in args.roots:
-        for path in yaml_files(root):
-            try:
-                docs = load_file(path)
-            except ParseError as err:
-                print(f"error: {err}", file=sys.stderr)
-                rc = 1
-                continue
-            if not docs or any(is_sops(d) for d in docs):
-                continue
-            core = [isinstance(d, dict) and is_core_api_version(d.get("apiVersion")) for d in docs]
-            if all(core):
-                print(path)
-            elif any(core):
-                print(
-                    f"warning: {path} mixes core and non-core objects; not validated",
-                    file=sys.stderr,
-                )
-    return rc
+    errors: list[str] = []
+    for path, docs in parsed_files(args.roots, errors):
+        if any(is_sops(d) for d in docs):
+            continue
+        core = [isinstance(d, dict) and is_core_api_version(d.get("apiVersion")) for d in docs]
+        if all(core):
+            print(path)
+        elif any(core):
+            print(
+                f"warning: {path} mixes core and non-core objects; not validated",
+                file=sys.stderr,
+            )
+    return 1 if errors else 0
 
 
 def main(argv: list[str] | None = None) -> int:
