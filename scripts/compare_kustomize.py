@@ -14,8 +14,13 @@ compare DIR RENDERED
 core-files ROOT...
     Print, one per line, every *.yaml file below the ROOTs whose objects all
     have a core Kubernetes apiVersion, i.e. the files kubernetes-validate
-    has schemas for. Exit 1 if some file could not be parsed (it is named on
-    stderr and left out), else 0.
+    has schemas for. SOPS-encrypted files (a top-level `sops` block, which no
+    Kubernetes schema allows) are left out: see sops-files. Exit 1 if some
+    file could not be parsed (it is named on stderr and left out), else 0.
+
+sops-files ROOT...
+    Print, one per line, every *.yaml file below the ROOTs that is a SOPS-
+    encrypted document, so the caller can decrypt and validate it.
 """
 
 from __future__ import annotations
@@ -175,27 +180,47 @@ def is_core_api_version(api_version: Any) -> bool:
     return group.endswith(".k8s.io") and group not in NON_CORE_K8S_IO_GROUPS
 
 
-def cmd_core_files(args: argparse.Namespace) -> int:
-    rc = 0
-    for root in args.roots:
+def is_sops(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("sops"), dict)
+
+
+def parsed_files(roots: Iterable[str], errors: list[str]) -> Iterator[tuple[str, list[Any]]]:
+    """Every *.yaml file below the roots with its documents; files that do not
+    parse are named on stderr, appended to errors and left out."""
+    for root in roots:
         for path in yaml_files(root):
             try:
                 docs = load_file(path)
             except ParseError as err:
                 print(f"error: {err}", file=sys.stderr)
-                rc = 1
+                errors.append(path)
                 continue
-            if not docs:
-                continue
-            core = [isinstance(d, dict) and is_core_api_version(d.get("apiVersion")) for d in docs]
-            if all(core):
-                print(path)
-            elif any(core):
-                print(
-                    f"warning: {path} mixes core and non-core objects; not validated",
-                    file=sys.stderr,
-                )
-    return rc
+            if docs:
+                yield path, docs
+
+
+def cmd_sops_files(args: argparse.Namespace) -> int:
+    errors: list[str] = []
+    for path, docs in parsed_files(args.roots, errors):
+        if all(is_sops(d) for d in docs):
+            print(path)
+    return 1 if errors else 0
+
+
+def cmd_core_files(args: argparse.Namespace) -> int:
+    errors: list[str] = []
+    for path, docs in parsed_files(args.roots, errors):
+        if any(is_sops(d) for d in docs):
+            continue
+        core = [isinstance(d, dict) and is_core_api_version(d.get("apiVersion")) for d in docs]
+        if all(core):
+            print(path)
+        elif any(core):
+            print(
+                f"warning: {path} mixes core and non-core objects; not validated",
+                file=sys.stderr,
+            )
+    return 1 if errors else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,6 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     p_core = sub.add_parser("core-files", help="list files with core Kubernetes objects")
     p_core.add_argument("roots", nargs="+", help="directories to search")
     p_core.set_defaults(func=cmd_core_files)
+
+    p_sops = sub.add_parser("sops-files", help="list SOPS-encrypted files")
+    p_sops.add_argument("roots", nargs="+", help="directories to search")
+    p_sops.set_defaults(func=cmd_sops_files)
 
     args = parser.parse_args(argv)
     if args.command == "compare" and args.exclude is None:

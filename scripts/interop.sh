@@ -11,7 +11,9 @@
 #     `kubectl kustomize` yields must equal, as a multiset, the objects in the
 #     *.yaml files kforge wrote there (nodes/ and delivery/ left out).
 #  3. kubernetes-validate --strict on every file of out/ whose objects have a
-#     core Kubernetes apiVersion (not Calico, Flux, Argo, ...).
+#     core Kubernetes apiVersion (not Calico, Flux, Argo, ...); SOPS-encrypted
+#     Secrets are first decrypted with the real `sops -d` and the example
+#     identity tests/fixtures/age/dev.key, and the plain object is validated.
 #  4. yamllint (rules in .yamllint.yaml) on out/, blueprints/ and overlays/.
 #
 # Each check counts as passed or failed; the last line is
@@ -22,7 +24,7 @@
 #                           render checks (1) are then skipped
 #   KFORGE_SKIP_RENDER=1    skip the render checks (1)
 #   KFORGE_K8S_VERSION=X.Y  Kubernetes version to validate against (1.33)
-#   KFORGE_TOOLS_BIN=DIR    where kubernetes-validate, yamllint and a python
+#   KFORGE_TOOLS_BIN=DIR    where kubernetes-validate, yamllint, sops and a python
 #                           with PyYAML are (default: target/tools-venv/bin,
 #                           set up by scripts/test.sh --tools-only)
 #   KFORGE_INTEROP_COUNTS=F write "N M" (passed, failed) to F on exit
@@ -53,6 +55,8 @@ K8S_VERSION=${KFORGE_K8S_VERSION:-1.33}
 TOOLS_BIN=${KFORGE_TOOLS_BIN:-$ROOT/target/tools-venv/bin}
 PY=$TOOLS_BIN/python
 HELPER=$ROOT/scripts/compare_kustomize.py
+# The throwaway identity of the example blueprints' spec.encryption.age.
+EXAMPLE_KEY=$ROOT/tests/fixtures/age/dev.key
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 PASSED=0
@@ -98,7 +102,7 @@ rel() {
 # ---------------------------------------------------------------- tools ----
 
 missing=()
-for tool in kubectl "$TOOLS_BIN/kubernetes-validate" "$TOOLS_BIN/yamllint" "$PY"; do
+for tool in kubectl "$TOOLS_BIN/kubernetes-validate" "$TOOLS_BIN/yamllint" "$TOOLS_BIN/sops" "$PY"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if [[ ${#missing[@]} -eq 0 ]] && ! "$PY" -c 'import yaml' 2>/dev/null; then
@@ -128,6 +132,16 @@ else
   if [[ -d overlays ]]; then
     cp -R overlays "$work/"
   fi
+  # Secrets get a fresh data key and IVs on every encryption; kforge keeps an
+  # existing file that decrypts to the same values, so both scratch trees start
+  # as copies of the committed out/ and kforge gets the example identity.
+  mkdir -p "$work/out" "$work/out-again"
+  if [[ -d $REPO_OUT ]]; then
+    cp -R "$REPO_OUT/." "$work/out/"
+    cp -R "$REPO_OUT/." "$work/out-again/"
+  fi
+  export SOPS_AGE_KEY_FILE=$EXAMPLE_KEY
+  unset SOPS_AGE_KEY
   rendered=0
   if (cd "$work" && "$KFORGE" render --out "$work/out") >"$SCRATCH/render.log" 2>&1; then
     pass "kforge render --out in a scratch copy of blueprints/"
@@ -164,6 +178,9 @@ else
     fi
   fi
 
+  # As CI runs it: without any identity (kforge keeps Secret files whose keys
+  # and recipients are unchanged, see docs/secrets.md).
+  unset SOPS_AGE_KEY_FILE
   check_rc=0
   "$KFORGE" render --check >"$SCRATCH/check.log" 2>&1 || check_rc=$?
   case $check_rc in
@@ -219,6 +236,21 @@ if [[ -d $OUT ]]; then
     show "$SCRATCH/core-files.err"
   fi
   mapfile -t core_files <"$SCRATCH/core-files"
+  # SOPS-encrypted Secrets: the real sops decrypts them (which also checks the
+  # MAC), and the plain object is validated like the others.
+  "$PY" "$HELPER" sops-files "$OUT" >"$SCRATCH/sops-files" 2>/dev/null || true
+  mkdir -p "$SCRATCH/decrypted"
+  while IFS= read -r f; do
+    [[ -n $f ]] || continue
+    plain=$SCRATCH/decrypted/$(rel "$f" | tr '/' '_')
+    if SOPS_AGE_KEY_FILE=$EXAMPLE_KEY "$TOOLS_BIN/sops" -d "$f" >"$plain" 2>"$SCRATCH/sops.err"; then
+      pass "sops -d $(rel "$f")"
+      core_files+=("$plain")
+    else
+      fail "sops -d $(rel "$f")"
+      show "$SCRATCH/sops.err"
+    fi
+  done <"$SCRATCH/sops-files"
 fi
 
 validate_batch() { # OUTPUT_FILE FILES...

@@ -15,7 +15,9 @@ use crate::load::SpanMap;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay::{self, Overlay};
 use crate::write::{Changes, plan, write_tree};
-use crate::{check, emit, expand, load};
+use crate::{check, emit, expand, load, secrets};
+
+mod sealing;
 
 const RENDER_EXAMPLES: &str = "Examples:
   kforge render                          # every blueprints/*.yaml, base + each overlay, into out/
@@ -247,7 +249,10 @@ fn read_inputs(loaded: &load::Loaded, root: &Path) -> Inputs {
         });
         files.insert(reference.path, content);
     }
-    Inputs { files }
+    Inputs {
+        files,
+        secrets: sealing::read_secret_values(loaded, root),
+    }
 }
 
 /// One blueprint rendered in memory for one environment: its names and its file tree.
@@ -255,6 +260,22 @@ struct Rendering {
     name: String,
     env: String,
     files: BTreeMap<String, String>,
+    /// The Secret documents among `files`, plain text until sealed.
+    secrets: Vec<secrets::SecretFile>,
+    /// `spec.encryption.age`.
+    recipients: Vec<String>,
+    /// Whether `spec.delivery.flux.decryptionSecret` is set.
+    flux_decryption: bool,
+}
+
+impl Drop for Rendering {
+    fn drop(&mut self) {
+        for secret in &self.secrets {
+            if let Some(text) = self.files.get_mut(&secret.path) {
+                zeroize::Zeroize::zeroize(text);
+            }
+        }
+    }
 }
 
 /// A blueprint file as parsed, before any overlay: shared by all its environments.
@@ -336,13 +357,41 @@ fn compile(
         return Err(errors.into_iter().chain(warnings).collect());
     }
     let inputs = read_inputs(&loaded, root);
-    let objects = expand::expand(&loaded, &inputs)?;
-    let files = emit::emit(loaded.name(), &objects)?;
+    let mut objects = expand::expand(&loaded, &inputs);
+    drop(inputs);
+    let files = objects
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|objects| emit::emit(loaded.name(), objects));
+    if let Ok(objects) = &mut objects {
+        expand::forget_secret_values(objects);
+    }
+    let (objects, files) = (objects?, files?);
+    let spec = &loaded.blueprint.spec;
     Ok((
         Rendering {
             name: loaded.name().to_owned(),
             env: overlay.map_or(overlay::BASE, |o| o.env.as_str()).to_owned(),
             files,
+            secrets: objects
+                .iter()
+                .filter(|o| expand::is_secret(o))
+                .map(|o| secrets::SecretFile {
+                    path: emit::object_path(o),
+                    field: load::schema::field_path(&o.origin),
+                    origin: loaded.spans.key(&o.origin),
+                })
+                .collect(),
+            recipients: spec
+                .encryption
+                .as_ref()
+                .map(|e| e.age.clone())
+                .unwrap_or_default(),
+            flux_decryption: spec
+                .delivery
+                .as_ref()
+                .and_then(|d| d.flux.as_ref())
+                .is_some_and(|f| f.decryption_secret.is_some()),
         },
         warnings,
     ))
@@ -557,10 +606,34 @@ fn render(
     check_only: bool,
     output: Output,
 ) -> u8 {
-    let renderings = match compile_all(blueprints, envs, output) {
+    let mut renderings = match compile_all(blueprints, envs, output) {
         Ok(r) => r,
         Err(code) => return code,
     };
+    // Every Secret is encrypted before anything is written, so a problem writes nothing.
+    let mut sealed = Vec::new();
+    if renderings.iter().any(|r| !r.secrets.is_empty()) {
+        let keys = match sealing::read_keys(&std::env::current_dir().unwrap_or_default()) {
+            Ok(keys) => keys,
+            Err(problems) => {
+                print_diagnostics(&problems, output);
+                return BAD_INPUT;
+            }
+        };
+        let mut problems = Vec::new();
+        for rendering in &mut renderings {
+            let dir = out.join(&rendering.name).join(&rendering.env);
+            let (files, found) = (&mut rendering.files, &rendering.secrets);
+            match sealing::seal_tree(files, found, &rendering.recipients, &dir, &keys) {
+                Ok(outcomes) => sealed.push((dir, outcomes, rendering.flux_decryption)),
+                Err(diagnostics) => problems.extend(diagnostics),
+            }
+        }
+        if !problems.is_empty() {
+            print_diagnostics(&problems, output);
+            return BAD_INPUT;
+        }
+    }
     let mut stale = false;
     for rendering in &renderings {
         let dir = out.join(&rendering.name).join(&rendering.env);
@@ -596,6 +669,15 @@ fn render(
                 return BAD_INPUT;
             }
         }
+    }
+    for (dir, outcomes, _) in &sealed {
+        sealing::report(dir, outcomes);
+    }
+    if sealed
+        .iter()
+        .any(|(_, outcomes, flux_decryption)| !outcomes.is_empty() && !flux_decryption)
+    {
+        sealing::flux_hint();
     }
     if stale { DIFFERENCE } else { SUCCESS }
 }

@@ -52,7 +52,7 @@ pub fn canonical_yaml(body: &Value) -> String {
 /// Serialises a YAML tree. yaml-rust2's emitter quotes every string a YAML 1.1 parser would
 /// read as something else (`on`, `off`, `yes`, `no`, ...), which matters because kubectl and
 /// the API machinery parse YAML 1.1; multi-line strings become literal blocks.
-fn to_text(value: &Yaml) -> String {
+pub fn to_text(value: &Yaml) -> String {
     let mut text = String::new();
     let mut emitter = YamlEmitter::new(&mut text);
     emitter.multiline_strings(true);

@@ -12,6 +12,7 @@ pub mod expand;
 pub mod finding;
 pub mod load;
 pub mod overlay;
+pub mod secrets;
 pub mod suggest;
 pub mod synthetic;
 pub mod write;

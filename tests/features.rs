@@ -32,8 +32,14 @@ fn render(fixture: &str) -> String {
             (r.path, text)
         })
         .collect();
-    let objects = expand::expand(&loaded, &Inputs { files })
-        .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.render(false)).collect::<String>()));
+    let objects = expand::expand(
+        &loaded,
+        &Inputs {
+            files,
+            ..Default::default()
+        },
+    )
+    .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.render(false)).collect::<String>()));
     let tree = emit::emit(loaded.name(), &objects).unwrap();
     tree.iter()
         .map(|(path, text)| format!("### {path}\n{text}"))

@@ -1,6 +1,5 @@
 //! Apps: ports and every reference to them, workload-specific fields, probes, consumed
-//! configMaps and secrets, volumes, service and ingress, network rules; and secrets, which
-//! need the encryption capability.
+//! configMaps and secrets, volumes, service and ingress, network rules.
 
 use croner::Cron;
 use ipnet::IpNet;
@@ -71,7 +70,6 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             );
         }
     }
-    secrets(ctx);
 }
 
 fn ports(ctx: &mut Ctx<'_>, app: &App, at: &str) {
@@ -643,67 +641,6 @@ fn check_peer(ctx: &mut Ctx<'_>, app: &App, pointer: &str, peer: &Peer) {
     }
 }
 
-/// Secrets are written only through SOPS encryption, which this build does not have yet.
-fn secrets(ctx: &mut Ctx<'_>) {
-    let spec = &ctx.loaded.blueprint.spec;
-    let mut sources = Vec::new();
-    for (i, secret) in spec.secrets.iter().enumerate() {
-        for (key, source) in &secret.data {
-            sources.push((
-                format!(
-                    "/spec/secrets/{i}/data/{}",
-                    crate::load::yaml::escape_segment(key)
-                ),
-                source.clone(),
-            ));
-        }
-    }
-    for (i, app) in spec.apps.iter().enumerate() {
-        for (key, source) in &app.secret_env {
-            sources.push((
-                format!(
-                    "/spec/apps/{i}/secretEnv/{}",
-                    crate::load::yaml::escape_segment(key)
-                ),
-                source.clone(),
-            ));
-        }
-    }
-    for (pointer, source) in &sources {
-        exactly_one(
-            ctx,
-            pointer,
-            "a secret value",
-            &[
-                ("value", source.value.is_some()),
-                ("fromEnv", source.from_env.is_some()),
-                ("fromFile", source.from_file.is_some()),
-            ],
-        );
-    }
-    let producers = spec
-        .secrets
-        .iter()
-        .enumerate()
-        .map(|(i, _)| format!("/spec/secrets/{i}"))
-        .chain(
-            spec.apps
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| !a.secret_env.is_empty())
-                .map(|(i, _)| format!("/spec/apps/{i}/secretEnv")),
-        );
-    for pointer in producers.collect::<Vec<_>>() {
-        ctx.error_at_key(
-            "secret-needs-encryption",
-            &pointer,
-            "this yields a Secret, and Secrets are written only SOPS-encrypted, which this kforge build cannot do yet".into(),
-            "would produce a Secret",
-        )
-        .help = Some("kforge never writes a Secret in plain text; remove it until encryption support lands".into());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::check::testing::{check, findings};
@@ -810,18 +747,6 @@ mod tests {
                 ("invalid-cidr", "13:26"),
                 ("unknown-port", "14:21"),
             ],
-        );
-    }
-
-    #[test]
-    fn secrets_wait_for_encryption() {
-        check(
-            &app("      secretEnv:\n        PASSWORD: {fromEnv: PW}\n"),
-            &[("secret-needs-encryption", "9:7")],
-        );
-        check(
-            &app("      secretEnv:\n        PASSWORD: {fromEnv: PW, value: x}\n"),
-            &[("secret-needs-encryption", "9:7"), ("one-of", "10:9")],
         );
     }
 

@@ -9,6 +9,7 @@ pub(crate) use apps::resolve_port;
 pub(crate) use names::{NameRule, name_problem};
 mod cluster;
 mod names;
+mod secrets;
 mod storage;
 
 use crate::diagnostic::Diagnostic;
@@ -160,6 +161,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     names::check(&mut ctx);
     storage::check(&mut ctx);
     apps::check(&mut ctx);
+    secrets::check(&mut ctx);
     cluster::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;

@@ -12,6 +12,7 @@ mod namespace;
 mod raw;
 mod rbac;
 mod scaling;
+mod secret;
 mod service;
 mod storage;
 mod workload;
@@ -24,6 +25,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 pub use labels::Labels;
+pub use secret::{
+    SecretBytes, SecretReference, forget_secret_values, is_secret, secret_references,
+};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
@@ -81,6 +85,9 @@ impl Object {
 #[derive(Debug, Default, Clone)]
 pub struct Inputs {
     pub files: BTreeMap<String, Result<String, String>>,
+    /// Secret values by the JSON pointer of their entry (see [`secret_references`]), or why
+    /// one could not be read.
+    pub secrets: BTreeMap<String, Result<SecretBytes, String>>,
 }
 
 /// A file the blueprint refers to: where the reference stands and the path it names.
@@ -222,6 +229,7 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
     namespace::expand(&mut x);
     storage::expand(&mut x);
     config::expand(&mut x);
+    secret::expand(&mut x);
     for index in 0..loaded.blueprint.spec.apps.len() {
         workload::expand(&mut x, index);
         service::expand(&mut x, index);

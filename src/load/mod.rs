@@ -4,6 +4,7 @@
 //! reports every schema violation of a file at once.
 
 pub mod blueprint;
+mod mask;
 pub mod quantity;
 pub mod schema;
 pub mod yaml;
@@ -44,7 +45,8 @@ pub fn parse_document(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Di
 /// Parses a blueprint's text into its document and spans, with literal secret values masked
 /// in the text diagnostics show. Overlays are merged into this before [`from_value`].
 pub fn parse_blueprint(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>> {
-    let (value, mut spans) = parse_document(file)?;
+    let (value, mut spans) =
+        parse_document(file).map_err(|errors| mask_secrets_in(file, errors))?;
     spans.redact(is_secret_value);
     Ok((value, spans))
 }
@@ -53,6 +55,22 @@ pub fn parse_blueprint(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<D
 pub fn load_blueprint(file: Arc<SourceFile>, base_dir: PathBuf) -> Result<Loaded, Vec<Diagnostic>> {
     let (value, spans) = parse_blueprint(&file)?;
     from_value(value, spans, base_dir)
+}
+
+/// Points the snippets of diagnostics made before the document had a tree (syntax errors)
+/// at a copy of the text whose literal secret values are masked lexically.
+pub fn mask_secrets_in(file: &Arc<SourceFile>, mut errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let ranges = mask::secret_ranges(&file.text);
+    if ranges.is_empty() {
+        return errors;
+    }
+    let masked = file.redacted(&ranges);
+    for d in &mut errors {
+        for (span, _) in d.primary.iter_mut().chain(d.secondary.iter_mut()) {
+            span.file = masked.clone();
+        }
+    }
+    errors
 }
 
 /// Whether a pointer names a literal secret value (`secrets[].data.*.value`,
@@ -192,6 +210,18 @@ mod tests {
         let rendered = errors[0].render(false);
         assert!(!rendered.contains("hunter2"), "{rendered}");
         assert!(rendered.contains("*******"), "{rendered}");
+    }
+
+    #[test]
+    fn a_syntax_error_near_a_secret_does_not_show_it() {
+        let text = format!(
+            "{HEAD}spec:\n  secrets:\n    - name: db\n      data:\n        password: {{value: hunter2}}\n        token: {{value: [oops}}\n"
+        );
+        let errors = load(&text).unwrap_err();
+        assert_eq!(errors[0].code, "yaml-syntax");
+        let rendered = errors[0].render(false);
+        assert!(rendered.contains("password: {value:"), "{rendered}");
+        assert!(!rendered.contains("hunter2"), "{rendered}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use show::show;
 
 use crate::check::{NameRule, name_problem};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::load::{SpanMap, is_secret_value, parse_document};
+use crate::load::{SpanMap, is_secret_value, mask_secrets_in, parse_document};
 use crate::suggest;
 
 /// The name of the environment a blueprint renders to without an overlay.
@@ -82,7 +82,8 @@ const FIELDS: &[(&str, &[&str])] = &[
 
 /// Parses an overlay file and checks its header; the patch itself is judged after merging.
 pub fn parse_overlay(file: Arc<SourceFile>) -> Result<Overlay, Vec<Diagnostic>> {
-    let (document, mut spans) = parse_document(&file)?;
+    let (document, mut spans) =
+        parse_document(&file).map_err(|errors| mask_secrets_in(&file, errors))?;
     // Literal secret values in the patch are masked like the blueprint's own.
     spans.redact(|pointer| {
         pointer
