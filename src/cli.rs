@@ -13,7 +13,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
 use crate::load::schema::blueprint_schema_text;
 use crate::write::{Changes, plan, write_tree};
-use crate::{check, emit, expand, load};
+use crate::{check, emit, expand, lint, load, review};
 
 const RENDER_EXAMPLES: &str = "Examples:
   kforge render                          # every blueprints/*.yaml into out/
@@ -28,6 +28,9 @@ const SCHEMA_EXAMPLES: &str = "Examples:
 const INIT_EXAMPLES: &str = "Examples:
   kforge init                            # a starter blueprint in ./blueprints
   kforge init my-platform                # in a new directory";
+const RULES_EXAMPLES: &str = "Examples:
+  kforge rules                           # every lint rule: id, severity, name, summary
+  kforge rules KF301                     # one rule's documentation (id or name)";
 const COMPLETIONS_EXAMPLES: &str = "Examples:
   kforge completions bash > /etc/bash_completion.d/kforge
   kforge completions zsh > \"${fpath[1]}/_kforge\"";
@@ -83,6 +86,12 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// List the lint rules, or print one rule's documentation.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules {
+        /// A rule id (KF301) or name (privileged).
+        rule: Option<String>,
+    },
     /// Print shell completions.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions { shell: clap_complete::Shell },
@@ -91,6 +100,8 @@ enum Command {
 /// Exit codes of CLI.md.
 const SUCCESS: u8 = 0;
 const DIFFERENCE: u8 = 1;
+/// `check`: findings at error level about the objects (references, lint rules).
+const FINDINGS: u8 = 1;
 const BAD_INPUT: u8 = 2;
 
 /// Runs the command line and returns the process exit code.
@@ -119,6 +130,7 @@ pub fn run() -> ExitCode {
             SUCCESS
         }
         Command::Init { dir } => init(&dir),
+        Command::Rules { rule } => rules(rule.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kforge", &mut std::io::stdout());
             SUCCESS
@@ -247,12 +259,18 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
     let loaded = load::load_blueprint(file, base_dir)?;
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
         .into_iter()
+        .chain(review::blueprint(&loaded))
         .partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(errors.into_iter().chain(warnings).collect());
     }
     let inputs = read_inputs(&loaded, root);
     let objects = expand::expand(&loaded, &inputs)?;
+    let mut warnings = warnings;
+    warnings.extend(review::objects(&loaded, &objects));
+    if warnings.iter().any(Diagnostic::is_error) {
+        return Err(warnings);
+    }
     let files = emit::emit(loaded.name(), &objects)?;
     Ok((
         Rendering {
@@ -299,8 +317,12 @@ fn compile_all(paths: &[PathBuf], output: Output) -> Result<Vec<Rendering>, u8> 
     if !problems.is_empty() {
         print_diagnostics(&problems, output);
     }
+    let only_findings = problems
+        .iter()
+        .filter(|d| d.is_error())
+        .all(review::is_object_finding);
     if failed {
-        Err(BAD_INPUT)
+        Err(if only_findings { FINDINGS } else { BAD_INPUT })
     } else {
         Ok(renderings)
     }
@@ -326,7 +348,8 @@ fn render(blueprints: &[PathBuf], out: &Path, check_only: bool, output: Output) 
     };
     let renderings = match compile_all(&paths, output) {
         Ok(r) => r,
-        Err(code) => return code,
+        // A blueprint whose objects fail review is invalid input for render.
+        Err(_) => return BAD_INPUT,
     };
     let mut stale = false;
     for rendering in &renderings {
@@ -387,6 +410,27 @@ fn check_command(blueprints: &[PathBuf], output: Output) -> u8 {
             SUCCESS
         }
         Err(code) => code,
+    }
+}
+
+fn rules(rule: Option<&str>) -> u8 {
+    let Some(name) = rule else {
+        print!("{}", lint::listing());
+        return SUCCESS;
+    };
+    match lint::lookup(name) {
+        Some(code) => {
+            print!("{}", lint::documentation(code));
+            SUCCESS
+        }
+        None => {
+            let bare = name.strip_prefix("KF-").unwrap_or(name);
+            eprintln!(
+                "error: `{name}` is not a lint rule; {}",
+                crate::suggest::hint(bare, lint::codes::known())
+            );
+            BAD_INPUT
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 mod apps;
 pub(crate) use apps::resolve_port;
 mod cluster;
+mod lint;
 mod names;
 mod storage;
 
@@ -160,6 +161,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     storage::check(&mut ctx);
     apps::check(&mut ctx);
     cluster::check(&mut ctx);
+    lint::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));

@@ -23,7 +23,7 @@ use k8s_openapi::Resource;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use labels::Labels;
+pub use labels::{ISOLATION_LABEL, Labels};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
