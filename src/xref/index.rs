@@ -53,7 +53,8 @@ pub struct Index<'a> {
     pub duplicates: Vec<(usize, usize)>,
     pub templates: Vec<Template<'a>>,
     by_namespace: BTreeMap<&'a str, Vec<usize>>,
-    by_label: BTreeMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+    /// namespace -> label key -> label value -> templates.
+    by_label: BTreeMap<&'a str, BTreeMap<&'a str, BTreeMap<&'a str, Vec<usize>>>>,
 }
 
 /// The namespace an object lives in: its own, `default` when unset, `""` for cluster scope.
@@ -94,7 +95,11 @@ impl<'a> Index<'a> {
                 for (k, v) in &template.labels {
                     index
                         .by_label
-                        .entry((namespace, k, v))
+                        .entry(namespace)
+                        .or_default()
+                        .entry(k)
+                        .or_default()
+                        .entry(v)
                         .or_default()
                         .push(id);
                 }
@@ -124,6 +129,24 @@ impl<'a> Index<'a> {
             .collect()
     }
 
+    /// Pod templates of `namespace` that may match a selector carrying the label pairs
+    /// `required`: those holding the rarest pair, or all of the namespace without pairs.
+    pub fn candidates(&self, namespace: &str, required: &[(&str, &str)]) -> &[usize] {
+        let mut candidates = self.by_namespace.get(namespace).map(Vec::as_slice);
+        let labels = self.by_label.get(namespace);
+        for &(k, v) in required {
+            let list = labels
+                .and_then(|l| l.get(k))
+                .and_then(|values| values.get(v))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if candidates.is_none_or(|c| list.len() < c.len()) {
+                candidates = Some(list);
+            }
+        }
+        candidates.unwrap_or_default()
+    }
+
     /// Whether any pod template in `namespace` satisfies `matches`. `required` are label pairs
     /// every match carries; the rarest one narrows the candidates.
     pub fn any_template(
@@ -132,19 +155,7 @@ impl<'a> Index<'a> {
         required: &[(&str, &str)],
         matches: impl Fn(&Template<'a>) -> bool,
     ) -> bool {
-        let mut candidates = self.by_namespace.get(namespace).map(Vec::as_slice);
-        for &(k, v) in required {
-            let list = self
-                .by_label
-                .get(&(namespace, k, v))
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            if candidates.is_none_or(|c| list.len() < c.len()) {
-                candidates = Some(list);
-            }
-        }
-        candidates
-            .unwrap_or_default()
+        self.candidates(namespace, required)
             .iter()
             .any(|&id| matches(&self.templates[id]))
     }

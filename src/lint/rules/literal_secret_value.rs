@@ -5,8 +5,8 @@ use crate::load::yaml::escape_segment;
 
 crate::rule! {
     /// ## What it does
-    /// Flags secret values written literally in the blueprint (`value:` under
-    /// `secrets[].data` or an app's `secretEnv`). The finding points at the field and never
+    /// Flags secret values written literally in the blueprint. That is `value:` under
+    /// `secrets[].data` or an app's `secretEnv`; the finding points at the field and never
     /// shows the value. This rule looks at the blueprint, not at objects.
     ///
     /// ## Why it matters

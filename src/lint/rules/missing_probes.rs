@@ -5,8 +5,8 @@ use crate::pods::runs_to_completion;
 
 crate::rule! {
     /// ## What it does
-    /// Flags containers of long-running workloads (not Jobs or CronJobs, not init
-    /// containers) without a liveness probe or without a readiness probe.
+    /// Flags serving containers without a liveness or a readiness probe. Jobs, CronJobs
+    /// and init containers run to completion and need none.
     ///
     /// ## Why it matters
     /// Without a readiness probe a Service sends traffic to pods that are still starting or

@@ -9,8 +9,8 @@ use crate::xref::index::namespace_of;
 
 crate::rule! {
     /// ## What it does
-    /// Flags containers without a CPU request, a memory request or a memory limit, unless a
-    /// LimitRange of the namespace supplies the missing value as a default. A CPU limit is not
+    /// Flags containers without CPU and memory requests or a memory limit. A value a
+    /// LimitRange of the namespace supplies as a default counts as set. A CPU limit is not
     /// required: it throttles even on an idle node.
     ///
     /// ## Why it matters

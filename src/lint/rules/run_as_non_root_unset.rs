@@ -6,7 +6,7 @@ use crate::lint::rule::{Hit, Rule};
 
 crate::rule! {
     /// ## What it does
-    /// Flags containers that may run as root: neither the container nor the pod security
+    /// Flags containers that may run as root. Neither the container nor the pod security
     /// context sets `runAsNonRoot: true` or a non-zero `runAsUser`.
     ///
     /// ## Why it matters

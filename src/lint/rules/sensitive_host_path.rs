@@ -6,10 +6,10 @@ use crate::pods::{self, text};
 
 crate::rule! {
     /// ## What it does
-    /// Flags `hostPath` volumes of sensitive host paths: `/`, the container runtime's sockets
-    /// (`/var/run/docker.sock`, `/run/containerd`, `/run/crio`), and anything under `/etc`,
-    /// `/proc`, `/sys`, `/root`, `/boot`, `/var/lib/kubelet`, `/var/lib/docker` or
-    /// `/var/lib/containerd`.
+    /// Flags `hostPath` volumes of sensitive host paths. These are `/`, the container
+    /// runtime's sockets (`/var/run/docker.sock`, `/run/containerd`, `/run/crio`), and
+    /// anything under `/etc`, `/proc`, `/sys`, `/root`, `/boot`, `/var/lib/kubelet`,
+    /// `/var/lib/docker` or `/var/lib/containerd`.
     ///
     /// ## Why it matters
     /// These paths hold the node's credentials, configuration and the runtime's control

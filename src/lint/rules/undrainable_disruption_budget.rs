@@ -4,16 +4,16 @@ use serde_json::Value;
 
 use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::{self, text};
+use crate::pods::text;
 use crate::selector::labels::LabelSelector;
-use crate::xref::index::namespace_of;
+use crate::xref::index::{Index, namespace_of};
 
 crate::rule! {
     /// ## What it does
-    /// Flags PodDisruptionBudgets that allow no disruption for the workload they select:
-    /// `maxUnavailable: 0`, `minAvailable: 100%`, or a `minAvailable` of at least the
-    /// workload's replicas (typically one replica with `minAvailable: 1`). Replicas come from
-    /// the workload, or from the minimum of an autoscaler that targets it.
+    /// Flags PodDisruptionBudgets that block every drain. That is `maxUnavailable: 0`,
+    /// `minAvailable: 100%`, or a `minAvailable` of at least the selected workload's replicas
+    /// (typically one replica with `minAvailable: 1`). Replicas come from the workload, or
+    /// from the minimum of an autoscaler that targets it.
     ///
     /// ## Why it matters
     /// `kubectl drain` waits for the budget forever: node upgrades and autoscaler scale-downs
@@ -61,24 +61,10 @@ fn autoscaled(objects: &[Object]) -> BTreeMap<(&str, &str, &str), i64> {
         .collect()
 }
 
-/// Scalable workloads by namespace.
-fn workloads(objects: &[Object]) -> BTreeMap<&str, Vec<&Object>> {
-    let mut out: BTreeMap<&str, Vec<&Object>> = BTreeMap::new();
-    for object in objects {
-        if matches!(
-            object.kind.as_str(),
-            "Deployment" | "StatefulSet" | "ReplicaSet"
-        ) {
-            out.entry(namespace_of(object)).or_default().push(object);
-        }
-    }
-    out
-}
-
 impl Rule for UndrainableDisruptionBudget {
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let minimums = autoscaled(objects);
-        let workloads = workloads(objects);
+        let index = Index::new(objects);
         let mut out = Vec::new();
         for (i, budget) in objects.iter().enumerate() {
             if budget.kind != "PodDisruptionBudget" {
@@ -110,11 +96,14 @@ impl Rule for UndrainableDisruptionBudget {
                 continue;
             };
             let namespace = namespace_of(budget);
-            for workload in workloads.get(namespace).into_iter().flatten() {
-                let Some(template) = pods::pod_template(workload) else {
-                    continue;
-                };
-                if !selector.matches(&template.labels) {
+            for &id in index.candidates(namespace, &selector.required()) {
+                let template = &index.templates[id];
+                let workload = &objects[template.object];
+                let scalable = matches!(
+                    workload.kind.as_str(),
+                    "Deployment" | "StatefulSet" | "ReplicaSet"
+                );
+                if !scalable || !selector.matches(&template.labels) {
                     continue;
                 }
                 let key = (namespace, workload.kind.as_str(), workload.name.as_str());
