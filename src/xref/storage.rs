@@ -1,11 +1,13 @@
 //! Storage references: a claim's StorageClass (named, a manual class some volume carries, or
 //! the default class), a claim's bound volume and a volume's `claimRef`, and the claims pods
-//! mount.
+//! mount. A claim without a class when no class of the set is the default is only a
+//! warning, strict or not: it relies on the cluster's default class.
 
 use serde_json::Value;
 
 use super::Ctx;
 use super::index::namespace_of;
+use crate::finding::Finding;
 use crate::pods::{self, text};
 
 const STORAGE: &str = "storage.k8s.io";
@@ -79,13 +81,19 @@ fn claim(
                 );
             }
         }
-        None if volume.is_none() && !has_default => cx.missing(
-            i,
-            format!("{base}/spec"),
-            "the claim names no storageClassName and no StorageClass is marked as the default"
-                .into(),
-            "name a class, or mark one with storageclass.kubernetes.io/is-default-class: \"true\""
-                .into(),
+        // The cluster's default class is a property of the cluster, not an object the set
+        // names: relying on it is worth a warning, even when the set is meant to be complete.
+        None if volume.is_none() && !has_default => cx.out.push(
+            Finding::warning(
+                super::RULE,
+                i,
+                "the claim names no storageClassName and no StorageClass of the set is the default",
+            )
+            .at(format!("{base}/spec"))
+            .help(
+                "name a class, or rely knowingly on the cluster's default class \
+                 (storageclass.kubernetes.io/is-default-class: \"true\")",
+            ),
         ),
         None => {}
     }
@@ -185,7 +193,7 @@ fn pod_claims(cx: &mut Ctx<'_, '_>, i: usize) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::messages;
+    use super::super::testing::{messages, run};
 
     const CLASS: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\nprovisioner: x\n";
     const DEFAULT: &str = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: std, annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}}\nprovisioner: x\n";
@@ -219,7 +227,11 @@ mod tests {
         assert!(messages(&format!("{DEFAULT}---\n{}", claim("{}"))).is_empty());
         assert_eq!(
             messages(&format!("{CLASS}---\n{}", claim("{}"))),
-            ["the claim names no storageClassName and no StorageClass is marked as the default"]
+            ["the claim names no storageClassName and no StorageClass of the set is the default"]
+        );
+        assert_eq!(
+            run(&format!("{CLASS}---\n{}", claim("{}")), true)[0].0,
+            "warning"
         );
     }
 
