@@ -15,7 +15,7 @@ use crate::load::SpanMap;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay::{self, Overlay};
 use crate::write::{Changes, plan, write_tree};
-use crate::{check, emit, expand, load, secrets};
+use crate::{check, emit, expand, lint, load, review, secrets};
 
 mod sealing;
 
@@ -36,6 +36,9 @@ const SCHEMA_EXAMPLES: &str = "Examples:
 const INIT_EXAMPLES: &str = "Examples:
   kforge init                            # a starter blueprint in ./blueprints
   kforge init my-platform                # in a new directory";
+const RULES_EXAMPLES: &str = "Examples:
+  kforge rules                           # every lint rule: id, severity, name, summary
+  kforge rules KF301                     # one rule's documentation (id or name)";
 const COMPLETIONS_EXAMPLES: &str = "Examples:
   kforge completions bash > /etc/bash_completion.d/kforge
   kforge completions zsh > \"${fpath[1]}/_kforge\"";
@@ -106,6 +109,12 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// List the lint rules, or print one rule's documentation.
+    #[command(after_help = RULES_EXAMPLES)]
+    Rules {
+        /// A rule id (KF301) or name (privileged).
+        rule: Option<String>,
+    },
     /// Print shell completions.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions { shell: clap_complete::Shell },
@@ -114,6 +123,8 @@ enum Command {
 /// Exit codes of CLI.md.
 const SUCCESS: u8 = 0;
 const DIFFERENCE: u8 = 1;
+/// `check`: findings at error level about the objects (references, lint rules).
+const FINDINGS: u8 = 1;
 const BAD_INPUT: u8 = 2;
 
 /// Runs the command line and returns the process exit code.
@@ -158,6 +169,7 @@ where
             SUCCESS
         }
         Command::Init { dir } => init(&dir),
+        Command::Rules { rule } => rules(rule.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kforge", &mut std::io::stdout());
             SUCCESS
@@ -352,6 +364,7 @@ fn compile(
     let loaded = merged(parsed, overlay)?;
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
         .into_iter()
+        .chain(review::blueprint(&loaded))
         .partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(errors.into_iter().chain(warnings).collect());
@@ -367,6 +380,11 @@ fn compile(
         expand::forget_secret_values(objects);
     }
     let (objects, files) = (objects?, files?);
+    let mut warnings = warnings;
+    warnings.extend(review::objects(&loaded, &objects));
+    if warnings.iter().any(Diagnostic::is_error) {
+        return Err(warnings);
+    }
     let spec = &loaded.blueprint.spec;
     Ok((
         Rendering {
@@ -582,8 +600,12 @@ fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec
     if !problems.is_empty() {
         print_diagnostics(&problems, output);
     }
+    let only_findings = problems
+        .iter()
+        .filter(|d| d.is_error())
+        .all(review::is_object_finding);
     if failed {
-        Err(BAD_INPUT)
+        Err(if only_findings { FINDINGS } else { BAD_INPUT })
     } else {
         Ok(renderings)
     }
@@ -608,7 +630,8 @@ fn render(
 ) -> u8 {
     let mut renderings = match compile_all(blueprints, envs, output) {
         Ok(r) => r,
-        Err(code) => return code,
+        // A blueprint whose objects fail review is invalid input for render.
+        Err(_) => return BAD_INPUT,
     };
     // Every Secret is encrypted before anything is written, so a problem writes nothing.
     let mut sealed = Vec::new();
@@ -776,6 +799,27 @@ fn show(blueprint: Option<&str>, env: &str) -> u8 {
         BAD_INPUT
     } else {
         SUCCESS
+    }
+}
+
+fn rules(rule: Option<&str>) -> u8 {
+    let Some(name) = rule else {
+        print!("{}", lint::listing());
+        return SUCCESS;
+    };
+    match lint::lookup(name) {
+        Some(code) => {
+            print!("{}", lint::documentation(code));
+            SUCCESS
+        }
+        None => {
+            let bare = name.strip_prefix("KF-").unwrap_or(name);
+            eprintln!(
+                "error: `{name}` is not a lint rule; {}",
+                crate::suggest::hint(bare, lint::codes::known())
+            );
+            BAD_INPUT
+        }
     }
 }
 

@@ -187,7 +187,11 @@ fn stale_owned_files_go_and_foreign_files_stay() {
     let minimal = repo.path().join("blueprints/minimal.yaml");
     let text = fs::read_to_string(&minimal)
         .unwrap()
-        .replace("      ports: [{name: http, port: 80}]\n", "");
+        .replace("      ports: [{name: http, port: 80}]\n", "")
+        .replace(
+            "      probes: {liveness: {tcp: http}, readiness: {http: {path: /, port: http}}}\n",
+            "",
+        );
     fs::write(&minimal, text).unwrap();
     let run = repo.kforge(&["render"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -8,6 +8,7 @@ mod apps;
 pub(crate) use apps::resolve_port;
 pub(crate) use names::{NameRule, name_problem};
 mod cluster;
+mod lint;
 mod names;
 mod secrets;
 mod storage;
@@ -163,6 +164,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     apps::check(&mut ctx);
     secrets::check(&mut ctx);
     cluster::check(&mut ctx);
+    lint::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));

@@ -24,7 +24,7 @@ use k8s_openapi::Resource;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use labels::Labels;
+pub use labels::{ISOLATION_LABEL, Labels};
 pub use secret::{
     SecretBytes, SecretReference, forget_secret_values, is_secret, secret_references,
 };

@@ -76,6 +76,16 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
                     .get_or_insert_default()
                     .extend(spec.labels.clone());
                 meta.annotations = non_empty(spec.annotations.clone());
+                let isolation = match spec.isolation {
+                    Isolation::None => None,
+                    Isolation::DefaultDeny => Some("default-deny"),
+                    Isolation::Strict => Some("strict"),
+                };
+                if let Some(isolation) = isolation {
+                    meta.labels
+                        .get_or_insert_default()
+                        .insert(super::ISOLATION_LABEL.into(), isolation.into());
+                }
             }
             x.push(
                 &Namespace {

@@ -1,0 +1,97 @@
+//! What a lint rule is: a unit struct whose doc comment is its user documentation (kept as
+//! `DOCS` by [`rule!`](crate::lint::rule!)), checking either the object set or the blueprint.
+
+use crate::expand::Object;
+use crate::load::Loaded;
+
+/// The headings every rule's documentation has, in this order.
+pub const HEADINGS: [&str; 4] = [
+    "## What it does",
+    "## Why it matters",
+    "## How to fix",
+    "## Example",
+];
+
+/// One place a rule fires, before the runner adds the rule's id and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Index of the object (object rules) — unused by blueprint rules.
+    pub object: usize,
+    /// JSON pointer inside the object, or inside the blueprint for blueprint rules.
+    pub pointer: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Hit {
+    pub fn new(object: usize, pointer: impl Into<String>, message: impl Into<String>) -> Hit {
+        Hit {
+            object,
+            pointer: pointer.into(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Hit {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A lint rule. Object rules look at the expanded objects (or a manifest set); blueprint
+/// rules at the blueprint itself, for what no object shows (literal secret values).
+pub trait Rule: Sync {
+    fn check(&self, _objects: &[Object]) -> Vec<Hit> {
+        Vec::new()
+    }
+
+    fn check_blueprint(&self, _loaded: &Loaded) -> Vec<Hit> {
+        Vec::new()
+    }
+}
+
+/// Declares a rule struct and keeps its doc comment as `DOCS`, so the comment rustdoc shows
+/// and the text `kforge rules` prints are one and the same.
+#[macro_export]
+macro_rules! rule {
+    ($(#[doc = $doc:literal])* pub struct $name:ident;) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl $name {
+            /// The rule's documentation (its doc comment).
+            pub const DOCS: &'static str = concat!($($doc, "\n"),*);
+        }
+    };
+}
+
+/// Docs as written: the one space rustdoc keeps after `///` removed from every line.
+pub fn docs_text(docs: &str) -> String {
+    docs.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// The first sentence under "What it does": the one-line summary `kforge rules` lists.
+pub fn summary(docs: &str) -> String {
+    let text = docs_text(docs);
+    let after = text
+        .split_once(HEADINGS[0])
+        .map_or(text.as_str(), |(_, rest)| rest);
+    let paragraph: Vec<&str> = after
+        .trim_start()
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let joined = paragraph.join(" ");
+    match joined.find(". ") {
+        Some(end) => joined[..=end].to_owned(),
+        None => joined,
+    }
+}

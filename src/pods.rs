@@ -1,0 +1,113 @@
+//! Where the pod template sits in each workload kind, and the containers inside it: the one
+//! place that knows `spec.template.spec` from `spec.jobTemplate.spec.template.spec`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::expand::Object;
+
+/// The pod template of a workload (or a bare Pod's own metadata and spec).
+#[derive(Debug, Clone)]
+pub struct PodTemplate<'a> {
+    /// The pod's labels (empty when it has none).
+    pub labels: BTreeMap<&'a str, &'a str>,
+    /// The pod spec.
+    pub spec: &'a Value,
+    /// JSON pointer of the pod spec inside the object.
+    pub pointer: &'static str,
+}
+
+/// The group of an `apiVersion` (`""` for the core group).
+pub fn group(api_version: &str) -> &str {
+    api_version.rsplit_once('/').map_or("", |(g, _)| g)
+}
+
+/// JSON pointers of the pod metadata and pod spec for a workload kind, `None` for other kinds.
+fn template_pointers(object: &Object) -> Option<(&'static str, &'static str)> {
+    let group = group(&object.api_version);
+    match (group, object.kind.as_str()) {
+        ("", "Pod") => Some(("/metadata", "/spec")),
+        ("", "ReplicationController")
+        | ("apps" | "extensions", "Deployment" | "DaemonSet" | "ReplicaSet")
+        | ("apps", "StatefulSet")
+        | ("batch", "Job") => Some(("/spec/template/metadata", "/spec/template/spec")),
+        ("batch", "CronJob") => Some((
+            "/spec/jobTemplate/spec/template/metadata",
+            "/spec/jobTemplate/spec/template/spec",
+        )),
+        _ => None,
+    }
+}
+
+/// The pod template of `object`, when it is a workload with one.
+pub fn pod_template(object: &Object) -> Option<PodTemplate<'_>> {
+    let (meta, spec) = template_pointers(object)?;
+    let spec_value = object.body.pointer(spec)?;
+    Some(PodTemplate {
+        labels: string_map(object.body.pointer(&format!("{meta}/labels"))),
+        spec: spec_value,
+        pointer: spec,
+    })
+}
+
+/// Whether the kind runs to completion (its pods are not meant to serve).
+pub fn runs_to_completion(object: &Object) -> bool {
+    group(&object.api_version) == "batch" && matches!(object.kind.as_str(), "Job" | "CronJob")
+}
+
+/// A container of a pod spec, with its pointer inside the object.
+#[derive(Debug, Clone)]
+pub struct Container<'a> {
+    pub name: &'a str,
+    pub value: &'a Value,
+    pub pointer: String,
+    /// Init containers run to completion before the others; probes do not apply to them.
+    pub init: bool,
+}
+
+/// The init containers and the containers of a pod template.
+pub fn containers<'a>(template: &PodTemplate<'a>) -> Vec<Container<'a>> {
+    let mut out = Vec::new();
+    for (field, init) in [("initContainers", true), ("containers", false)] {
+        let Some(list) = template.spec.get(field).and_then(Value::as_array) else {
+            continue;
+        };
+        for (i, value) in list.iter().enumerate() {
+            out.push(Container {
+                name: value.get("name").and_then(Value::as_str).unwrap_or(""),
+                value,
+                pointer: format!("{}/{field}/{i}", template.pointer),
+                init,
+            });
+        }
+    }
+    out
+}
+
+/// A JSON object of strings as a map; other values and non-strings are skipped.
+pub fn string_map(value: Option<&Value>) -> BTreeMap<&str, &str> {
+    value
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A string field of an object's body.
+pub fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
+    value.pointer(pointer).and_then(Value::as_str)
+}
+
+/// The annotations of an object.
+pub fn annotations(object: &Object) -> BTreeMap<&str, &str> {
+    string_map(object.body.pointer("/metadata/annotations"))
+}
+
+/// An RFC 6901 segment: `~` and `/` escaped.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}

@@ -1,0 +1,83 @@
+//! Reviews a blueprint's objects the way `kforge validate` reviews manifests: cross-resource
+//! checks ([`crate::xref`], strict: the blueprint is the whole set) and lint rules
+//! ([`crate::lint`]), each finding placed at the blueprint field its object came from — the
+//! field itself when the blueprint has one (`image`, `resources`, `securityContext`, ...),
+//! else the app's (or other entry's) name.
+
+use crate::diagnostic::Diagnostic;
+use crate::expand::Object;
+use crate::finding::Finding;
+use crate::lint::{self, Settings};
+use crate::load::Loaded;
+use crate::load::schema::field_path;
+use crate::xref;
+
+/// Blueprint-level lint rules (literal secret values), as diagnostics. Runs before expansion.
+pub fn blueprint(loaded: &Loaded) -> Vec<Diagnostic> {
+    lint::blueprint_rules(loaded, &Settings::from_blueprint(&loaded.blueprint))
+}
+
+/// Reference checks and lint rules over the expanded objects, as diagnostics.
+pub fn objects(loaded: &Loaded, objects: &[Object]) -> Vec<Diagnostic> {
+    let settings = Settings::from_blueprint(&loaded.blueprint);
+    let mut findings = xref::check_references(objects, true);
+    findings.extend(lint::run(objects, &settings));
+    findings.iter().map(|f| place(loaded, objects, f)).collect()
+}
+
+/// Whether a diagnostic is an object finding (reference or lint) rather than a problem with
+/// the blueprint's own text; `check` exits 1 for those and 2 for the others.
+pub fn is_object_finding(diagnostic: &Diagnostic) -> bool {
+    diagnostic.code == xref::RULE
+        || diagnostic.code == lint::suppress::RULE
+        || lint::lookup(diagnostic.code).is_some()
+}
+
+/// Object-pointer segments and the blueprint field of an app that sets them.
+const FIELDS: [(&str, &str); 12] = [
+    ("image", "image"),
+    ("resources", "resources"),
+    ("livenessProbe", "probes"),
+    ("readinessProbe", "probes"),
+    ("securityContext", "securityContext"),
+    ("hostNetwork", "hostNetwork"),
+    ("hostPID", "hostPID"),
+    ("hostIPC", "hostIPC"),
+    ("volumes", "volumes"),
+    ("serviceAccountName", "rbac"),
+    ("nodePort", "nodePorts"),
+    ("tls", "tls"),
+];
+
+/// The blueprint pointer a finding about `object` is best shown at.
+fn blueprint_pointer(loaded: &Loaded, object: &Object, pointer: &str) -> String {
+    let spans = &loaded.spans;
+    let origin = object.origin.as_str();
+    for segment in pointer.split('/').rev() {
+        if let Some((_, field)) = FIELDS.iter().find(|(s, _)| *s == segment) {
+            let candidate = format!("{origin}/{field}");
+            if spans.contains(&candidate) {
+                return candidate;
+            }
+        }
+    }
+    let name = format!("{origin}/name");
+    if spans.contains(&name) {
+        name
+    } else {
+        origin.to_owned()
+    }
+}
+
+fn place(loaded: &Loaded, objects: &[Object], finding: &Finding) -> Diagnostic {
+    let Some(object) = objects.get(finding.object) else {
+        return Diagnostic::error(finding.rule, finding.message.clone());
+    };
+    let pointer = blueprint_pointer(loaded, object, &finding.pointer);
+    let mut diagnostic = Diagnostic::error(finding.rule, finding.message.clone())
+        .path(field_path(&pointer))
+        .at(loaded.spans.value(&pointer), xref::describe(object));
+    diagnostic.severity = finding.severity;
+    diagnostic.help = finding.help.clone();
+    diagnostic
+}

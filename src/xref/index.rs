@@ -1,0 +1,162 @@
+//! Indexes over an object set, built once: objects by (group, kind, namespace, name), pod
+//! templates by namespace and by label pair. Every reference check is a map lookup, so the
+//! whole pass stays linear in the number of objects.
+
+use std::collections::BTreeMap;
+
+use crate::expand::Object;
+use crate::pods::{self, group};
+use crate::selector::LabelSet;
+
+/// Kinds without a namespace; any other kind without `metadata.namespace` lives in `default`.
+const CLUSTER_SCOPED: &[&str] = &[
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "GlobalNetworkPolicy",
+    "GlobalNetworkSet",
+    "IPPool",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PriorityClass",
+    "RuntimeClass",
+    "StorageClass",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+];
+
+/// Identity of an object: group, kind, namespace (`""` for cluster scope), name.
+pub type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+
+/// A pod template of the set.
+#[derive(Debug)]
+pub struct Template<'a> {
+    pub object: usize,
+    pub namespace: &'a str,
+    pub labels: LabelSet<'a>,
+}
+
+pub struct Index<'a> {
+    pub objects: &'a [Object],
+    by_key: BTreeMap<Key<'a>, usize>,
+    /// Later objects with a key already taken: (duplicate, first).
+    pub duplicates: Vec<(usize, usize)>,
+    pub templates: Vec<Template<'a>>,
+    by_namespace: BTreeMap<&'a str, Vec<usize>>,
+    /// namespace -> label key -> label value -> templates.
+    by_label: BTreeMap<&'a str, BTreeMap<&'a str, BTreeMap<&'a str, Vec<usize>>>>,
+}
+
+/// The namespace an object lives in: its own, `default` when unset, `""` for cluster scope.
+pub fn namespace_of(object: &Object) -> &str {
+    if CLUSTER_SCOPED.contains(&object.kind.as_str()) {
+        ""
+    } else {
+        object.namespace.as_deref().unwrap_or("default")
+    }
+}
+
+impl<'a> Index<'a> {
+    pub fn new(objects: &'a [Object]) -> Index<'a> {
+        let mut index = Index {
+            objects,
+            by_key: BTreeMap::new(),
+            duplicates: Vec::new(),
+            templates: Vec::new(),
+            by_namespace: BTreeMap::new(),
+            by_label: BTreeMap::new(),
+        };
+        for (i, object) in objects.iter().enumerate() {
+            let key = (
+                group(&object.api_version),
+                object.kind.as_str(),
+                namespace_of(object),
+                object.name.as_str(),
+            );
+            if let Some(&first) = index.by_key.get(&key) {
+                index.duplicates.push((i, first));
+            } else {
+                index.by_key.insert(key, i);
+            }
+            if let Some(template) = pods::pod_template(object) {
+                let id = index.templates.len();
+                let namespace = namespace_of(object);
+                index.by_namespace.entry(namespace).or_default().push(id);
+                for (k, v) in &template.labels {
+                    index
+                        .by_label
+                        .entry(namespace)
+                        .or_default()
+                        .entry(k)
+                        .or_default()
+                        .entry(v)
+                        .or_default()
+                        .push(id);
+                }
+                index.templates.push(Template {
+                    object: i,
+                    namespace,
+                    labels: template.labels,
+                });
+            }
+        }
+        index
+    }
+
+    /// The object with this identity.
+    pub fn get(&self, group: &str, kind: &str, namespace: &str, name: &str) -> Option<&'a Object> {
+        self.by_key
+            .get(&(group, kind, namespace, name))
+            .map(|&i| &self.objects[i])
+    }
+
+    /// Names of every object of a kind in a namespace (for did-you-mean).
+    pub fn names(&self, group: &'a str, kind: &'a str, namespace: &'a str) -> Vec<&'a str> {
+        self.by_key
+            .range((group, kind, namespace, "")..)
+            .take_while(|((g, k, n, _), _)| (*g, *k, *n) == (group, kind, namespace))
+            .map(|((_, _, _, name), _)| *name)
+            .collect()
+    }
+
+    /// Pod templates of `namespace` that may match a selector carrying the label pairs
+    /// `required`: those holding the rarest pair, or all of the namespace without pairs.
+    pub fn candidates(&self, namespace: &str, required: &[(&str, &str)]) -> &[usize] {
+        let mut candidates = self.by_namespace.get(namespace).map(Vec::as_slice);
+        let labels = self.by_label.get(namespace);
+        for &(k, v) in required {
+            let list = labels
+                .and_then(|l| l.get(k))
+                .and_then(|values| values.get(v))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if candidates.is_none_or(|c| list.len() < c.len()) {
+                candidates = Some(list);
+            }
+        }
+        candidates.unwrap_or_default()
+    }
+
+    /// Whether any pod template in `namespace` satisfies `matches`. `required` are label pairs
+    /// every match carries; the rarest one narrows the candidates.
+    pub fn any_template(
+        &self,
+        namespace: &str,
+        required: &[(&str, &str)],
+        matches: impl Fn(&Template<'a>) -> bool,
+    ) -> bool {
+        self.candidates(namespace, required)
+            .iter()
+            .any(|&id| matches(&self.templates[id]))
+    }
+}

@@ -1,0 +1,149 @@
+//! Cross-resource checks over a whole object set: every reference from one object to another
+//! (claims to classes and volumes, pods to ConfigMaps, Secrets, claims and service accounts,
+//! Ingresses to Services, bindings to roles, autoscalers to workloads) and every selector that
+//! should select pods. One file per concern; all of them look up [`index::Index`], never scan.
+//!
+//! A reference to an object that is not in the set may still be satisfied by the cluster: it
+//! is a warning for `kforge validate` and an error when the set is meant to be complete
+//! (`render`, `check`, `validate --strict-references`). A reference that reaches an object of
+//! the set but asks for something it does not have (a key, a port) is always an error.
+
+mod config;
+mod duplicates;
+pub mod index;
+mod ingress;
+mod rbac;
+mod scaling;
+mod selectors;
+mod storage;
+
+use crate::diagnostic::Severity;
+use crate::expand::Object;
+use crate::finding::Finding;
+use crate::suggest;
+use index::Index;
+
+/// The rule name every reference finding carries.
+pub const RULE: &str = "reference";
+
+/// Runs every cross-resource check. `strict`: references that leave the set are errors.
+pub fn check_references(objects: &[Object], strict: bool) -> Vec<Finding> {
+    let index = Index::new(objects);
+    let mut cx = Ctx {
+        index: &index,
+        strict,
+        out: Vec::new(),
+    };
+    duplicates::check(&mut cx);
+    storage::check(&mut cx);
+    config::check(&mut cx);
+    ingress::check(&mut cx);
+    selectors::check(&mut cx);
+    scaling::check(&mut cx);
+    rbac::check(&mut cx);
+    cx.out
+        .sort_by(|a, b| (a.object, &a.pointer).cmp(&(b.object, &b.pointer)));
+    cx.out
+}
+
+/// What the checks share: the index, the strictness and the findings so far.
+pub(crate) struct Ctx<'i, 'a> {
+    pub index: &'i Index<'a>,
+    pub strict: bool,
+    pub out: Vec<Finding>,
+}
+
+impl<'a> Ctx<'_, 'a> {
+    /// A reference to something the set does not hold: error when strict, else a warning.
+    pub fn missing(&mut self, object: usize, pointer: String, message: String, help: String) {
+        let severity = if self.strict {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        self.out.push(Finding {
+            severity,
+            ..Finding::error(RULE, object, message).at(pointer).help(help)
+        });
+    }
+
+    /// A reference that reaches an object of the set but is wrong anyway.
+    pub fn wrong(&mut self, object: usize, pointer: String, message: String, help: String) {
+        self.out
+            .push(Finding::error(RULE, object, message).at(pointer).help(help));
+    }
+
+    /// Reports a named object of `kind` missing from `namespace`, with a did-you-mean.
+    #[allow(clippy::too_many_arguments)]
+    pub fn missing_object(
+        &mut self,
+        object: usize,
+        pointer: String,
+        group: &'a str,
+        kind: &'a str,
+        namespace: &'a str,
+        name: &str,
+    ) {
+        let known = self.index.names(group, kind, namespace);
+        let place = if namespace.is_empty() {
+            String::new()
+        } else {
+            format!(" in namespace `{namespace}`")
+        };
+        let help = match suggest::did_you_mean(name, known.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None if self.strict => format!("add the {kind} or correct the name"),
+            None => format!("add the {kind}, or make sure the cluster has it"),
+        };
+        self.missing(
+            object,
+            pointer,
+            format!("{kind} `{name}` does not exist{place}"),
+            help,
+        );
+    }
+
+    pub fn objects(&self) -> &'a [Object] {
+        self.index.objects
+    }
+}
+
+/// `Kind namespace/name` for messages.
+pub fn describe(object: &Object) -> String {
+    match &object.namespace {
+        Some(ns) => format!("{} `{ns}/{}`", object.kind, object.name),
+        None => format!("{} `{}`", object.kind, object.name),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::expand::Object;
+    use crate::finding::Finding;
+
+    /// Objects from a multi-document YAML string, as `kforge validate` builds them.
+    pub fn objects(yaml: &str) -> Vec<Object> {
+        crate::lint::manifest_objects(yaml).unwrap()
+    }
+
+    /// `(severity, object name, pointer, message)` of every reference finding, strict or not.
+    pub fn run(yaml: &str, strict: bool) -> Vec<(String, String, String, String)> {
+        let objects = objects(yaml);
+        super::check_references(&objects, strict)
+            .into_iter()
+            .map(|f: Finding| {
+                (
+                    if f.is_error() { "error" } else { "warning" }.to_owned(),
+                    objects[f.object].name.clone(),
+                    f.pointer,
+                    f.message,
+                )
+            })
+            .collect()
+    }
+
+    /// Only the messages (non-strict).
+    pub fn messages(yaml: &str) -> Vec<String> {
+        run(yaml, false).into_iter().map(|f| f.3).collect()
+    }
+}
