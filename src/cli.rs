@@ -220,24 +220,30 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     })
 }
 
+/// The `*.yaml` and `*.yml` files directly in `dir`, sorted.
+fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 /// The blueprints named on the command line, or every `blueprints/*.yaml`.
 fn blueprint_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     if !given.is_empty() {
         return Ok(given.to_vec());
     }
     let dir = Path::new("blueprints");
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| {
-            vec![Diagnostic::error("no-blueprints", format!("cannot read `blueprints/`: {e}")).help(
-            "run kforge in a repository with a blueprints/ directory, or name blueprint files",
-        )]
-        })?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    paths.sort();
+    let paths = yaml_files(dir).map_err(|e| {
+        vec![
+            Diagnostic::error("no-blueprints", format!("cannot read `blueprints/`: {e}")).help(
+                "run kforge in a repository with a blueprints/ directory, or name blueprint files",
+            ),
+        ]
+    })?;
     if paths.is_empty() {
         return Err(vec![
             Diagnostic::error("no-blueprints", "`blueprints/` holds no .yaml file")
@@ -424,15 +430,9 @@ fn repository_root() -> PathBuf {
 
 /// Every `overlays/*.yaml`, parsed; a missing directory means no overlays.
 fn read_overlays() -> Result<Vec<Overlay>, Vec<Diagnostic>> {
-    let Ok(entries) = std::fs::read_dir("overlays") else {
+    let Ok(paths) = yaml_files(Path::new("overlays")) else {
         return Ok(Vec::new());
     };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    paths.sort();
     let mut overlays = Vec::new();
     let mut errors = Vec::new();
     for path in paths {
