@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod validate_command;
+
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
 use crate::load::schema::blueprint_schema_text;
@@ -23,6 +25,10 @@ const RENDER_EXAMPLES: &str = "Examples:
 const CHECK_EXAMPLES: &str = "Examples:
   kforge check                           # every blueprints/*.yaml
   kforge check blueprints/platform.yaml --output json";
+const VALIDATE_EXAMPLES: &str = "Examples:
+  kforge validate manifests/                     # every *.yaml, *.yml, *.json below
+  kubectl kustomize out/platform/base | kforge validate -
+  kforge validate k8s/ --kubernetes-version 1.35 --crd crds/ --output sarif";
 const SCHEMA_EXAMPLES: &str = "Examples:
   kforge schema > schemas/blueprint.schema.json";
 const INIT_EXAMPLES: &str = "Examples:
@@ -73,6 +79,9 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         output: Output,
     },
+    /// Validate Kubernetes manifests strictly against the schemas of a Kubernetes version.
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(validate_command::ValidateArgs),
     /// Print the JSON Schema of the blueprint format.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema,
@@ -114,6 +123,7 @@ pub fn run() -> ExitCode {
             output,
         } => render(&blueprints, &out, check, output),
         Command::Check { blueprints, output } => check_command(&blueprints, output),
+        Command::Validate(args) => validate_command::run(&args),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
             SUCCESS
@@ -253,6 +263,13 @@ fn compile(path: &Path, root: &Path) -> Result<(Rendering, Vec<Diagnostic>), Vec
     }
     let inputs = read_inputs(&loaded, root);
     let objects = expand::expand(&loaded, &inputs)?;
+    // Every object against the schemas of the blueprint's Kubernetes version.
+    let mut warnings = warnings;
+    let schema = crate::validate::render::diagnostics(&loaded, &inputs, &objects);
+    if schema.iter().any(Diagnostic::is_error) {
+        return Err(schema.into_iter().chain(warnings).collect());
+    }
+    warnings.extend(schema);
     let files = emit::emit(loaded.name(), &objects)?;
     Ok((
         Rendering {
