@@ -329,7 +329,9 @@ fn place(
             cache = Some((key, positions(&inputs[origin.file].text, origin.document)));
         }
         let pointer = format!("{}{}", origin.prefix, finding.pointer);
-        let position = cache.as_ref().and_then(|(_, p)| p.best(&pointer));
+        let position = cache
+            .as_ref()
+            .and_then(|(_, p)| p.best(&pointer, crate::validate::points_at_key(&finding)));
         source(files, inputs, origin.file);
         out.push(Placed {
             object: objects[finding.object].id(),

@@ -21,8 +21,8 @@ pub struct Positions {
 impl Positions {
     /// The best place to show a finding about `pointer`: a scalar's value (where a wrong
     /// value stands), else the key naming the field, else the nearest ancestor's key.
-    pub fn best(&self, pointer: &str) -> Option<Position> {
-        if self.scalars.contains(pointer) {
+    pub fn best(&self, pointer: &str, at_key: bool) -> Option<Position> {
+        if !at_key && self.scalars.contains(pointer) {
             return self.value(pointer);
         }
         self.key(pointer)
@@ -157,9 +157,10 @@ mod tests {
         assert_eq!(found.value("/spec/replicas"), Some((5, 13)));
         assert_eq!(found.key("/spec/list/1/name"), Some((8, 6)));
         assert_eq!(found.key("/spec/list/1/missing"), Some((8, 6)));
-        assert_eq!(found.best("/spec/replicas"), Some((5, 13)));
-        assert_eq!(found.best("/spec"), Some((4, 1)));
-        assert_eq!(found.best(""), Some((3, 1)));
+        assert_eq!(found.best("/spec/replicas", false), Some((5, 13)));
+        assert_eq!(found.best("/spec", false), Some((4, 1)));
+        assert_eq!(found.best("", false), Some((3, 1)));
+        assert_eq!(found.best("/spec/replicas", true), Some((5, 3)));
         assert_eq!(positions(text, 0).key("/a"), Some((1, 1)));
     }
 }

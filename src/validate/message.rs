@@ -10,6 +10,9 @@ use crate::finding::Finding;
 use crate::load::yaml::escape_segment;
 use crate::suggest;
 
+/// How every unknown-field message begins.
+pub const UNKNOWN_FIELD: &str = "unknown field `";
+
 /// Adds the findings of one schema error.
 pub fn translate(root: &Value, error: &ValidationError<'_>, index: usize, out: &mut Vec<Finding>) {
     let pointer = error.instance_path().as_str().to_owned();
@@ -17,7 +20,7 @@ pub fn translate(root: &Value, error: &ValidationError<'_>, index: usize, out: &
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = property_names(root, &pointer);
             for name in unexpected {
-                let mut finding = Finding::error(SCHEMA, index, format!("unknown field `{name}`"))
+                let mut finding = Finding::error(SCHEMA, index, format!("{UNKNOWN_FIELD}{name}`"))
                     .at(format!("{pointer}/{}", escape_segment(name)));
                 if let Some(best) = suggest::did_you_mean(name, allowed.iter().map(String::as_str))
                 {

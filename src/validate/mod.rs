@@ -207,6 +207,12 @@ impl Validator {
     }
 }
 
+/// Whether a finding is best shown at the field's key (an unknown field: the name is wrong)
+/// rather than at its value (a wrong value).
+pub fn points_at_key(finding: &Finding) -> bool {
+    finding.message.starts_with(message::UNKNOWN_FIELD)
+}
+
 /// Validates every object of a set; findings carry the object's index in `objects`.
 pub fn validate_objects(validator: &Validator, objects: &[Object]) -> Vec<Finding> {
     objects

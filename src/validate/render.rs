@@ -76,7 +76,7 @@ fn diagnostic(loaded: &Loaded, inputs: &Inputs, object: &Object, finding: &Findi
         d = d.help(help.clone());
     }
     let blueprint_span = loaded.spans.value(&object.origin);
-    match manifest_span(loaded, inputs, object, &finding.pointer) {
+    match manifest_span(loaded, inputs, object, finding) {
         Some(span) => d
             .at(Some(span), "here")
             .also(blueprint_span, "included by the blueprint here"),
@@ -88,7 +88,12 @@ fn diagnostic(loaded: &Loaded, inputs: &Inputs, object: &Object, finding: &Findi
 }
 
 /// For an object from `spec.resources`, the place of the field in the manifest file itself.
-fn manifest_span(loaded: &Loaded, inputs: &Inputs, object: &Object, pointer: &str) -> Option<Span> {
+fn manifest_span(
+    loaded: &Loaded,
+    inputs: &Inputs,
+    object: &Object,
+    finding: &Finding,
+) -> Option<Span> {
     let index: usize = object
         .origin
         .strip_prefix("/spec/resources/")?
@@ -105,8 +110,10 @@ fn manifest_span(loaded: &Loaded, inputs: &Inputs, object: &Object, pointer: &st
             && field("/metadata/namespace") == object.namespace.as_deref()
     };
     let manifest = manifests.iter().find(same)?;
-    let (line, column) =
-        positions(text, manifest.document).best(&format!("{}{pointer}", manifest.prefix))?;
+    let (line, column) = positions(text, manifest.document).best(
+        &format!("{}{}", manifest.prefix, finding.pointer),
+        super::points_at_key(finding),
+    )?;
     let file: Arc<SourceFile> = SourceFile::new(path.clone(), text.clone());
     let start = file.offset(line, column);
     let end = file.text[start..]
