@@ -116,6 +116,11 @@ impl Validator {
                     .help("every Kubernetes object needs `apiVersion` and `kind` strings"),
             ];
         };
+        // kustomization.yaml files sit beside manifests (kforge writes one per tree) but are
+        // read by kustomize, never sent to the cluster.
+        if api_version.starts_with("kustomize.config.k8s.io/") {
+            return Vec::new();
+        }
         if let Some(gone) = removed::removed_api(api_version, kind, self.set.version) {
             return vec![
                 Finding::error(REMOVED_API, index, gone.message())
@@ -316,6 +321,9 @@ mod tests {
         let found = findings(object.clone());
         assert_eq!(found[0].1, UNKNOWN_KIND);
         assert_eq!(found[0].3.as_deref(), Some("Deployment exists at: apps/v1"));
+        let kustomization =
+            json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization"});
+        assert_eq!(findings(kustomization), vec![]);
         let ignoring = Validator::new("1.33").unwrap().ignore_missing_schemas(true);
         assert!(ignoring.validate(0, &object).is_empty());
     }
