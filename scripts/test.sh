@@ -152,6 +152,11 @@ section "build"
 cargo build || stage_failed build
 KFORGE_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/kforge
 
+# The embedded Kubernetes schemas must equal what tools/schemagen writes today
+# (the first run builds k8s-openapi once per version; later runs are cached).
+section "schemas"
+./scripts/gen-schemas.sh --check || stage_failed schemas
+
 section "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace || stage_failed tests

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
+mod validate_command;
+
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
 use crate::load::SpanMap;
@@ -31,6 +33,10 @@ const CHECK_EXAMPLES: &str = "Examples:
 const SHOW_EXAMPLES: &str = "Examples:
   kforge show --env prod                 # the blueprint as overlays/prod.yaml changes it
   kforge show platform --env dev         # name a blueprint by metadata.name or by path";
+const VALIDATE_EXAMPLES: &str = "Examples:
+  kforge validate manifests/                     # every *.yaml, *.yml, *.json below
+  kubectl kustomize out/platform/base | kforge validate -
+  kforge validate k8s/ --kubernetes-version 1.35 --crd crds/ --output sarif";
 const SCHEMA_EXAMPLES: &str = "Examples:
   kforge schema > schemas/blueprint.schema.json";
 const INIT_EXAMPLES: &str = "Examples:
@@ -99,6 +105,9 @@ enum Command {
         #[arg(long = "env", value_name = "ENV", default_value = overlay::BASE)]
         env: String,
     },
+    /// Validate Kubernetes manifests strictly against the schemas of a Kubernetes version.
+    #[command(after_help = VALIDATE_EXAMPLES)]
+    Validate(validate_command::ValidateArgs),
     /// Print the JSON Schema of the blueprint format.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema,
@@ -164,6 +173,7 @@ where
             output,
         } => check_command(&blueprints, &envs, output),
         Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
+        Command::Validate(args) => validate_command::run(&args),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
             SUCCESS
@@ -377,6 +387,11 @@ fn compile(
     }
     let inputs = read_inputs(&loaded, root);
     let mut objects = expand::expand(&loaded, &inputs);
+    // Every object against the schemas of the blueprint's Kubernetes version.
+    let schema = match &objects {
+        Ok(objects) => crate::validate::render::diagnostics(&loaded, &inputs, objects),
+        Err(_) => Vec::new(),
+    };
     drop(inputs);
     let files = objects
         .as_ref()
@@ -387,6 +402,10 @@ fn compile(
     }
     let (objects, files) = (objects?, files?);
     let mut warnings = warnings;
+    if schema.iter().any(Diagnostic::is_error) {
+        return Err(schema.into_iter().chain(warnings).collect());
+    }
+    warnings.extend(schema);
     warnings.extend(review::objects(&loaded, &objects));
     if warnings.iter().any(Diagnostic::is_error) {
         return Err(warnings);

@@ -1,6 +1,6 @@
 //! kforge: a GitOps manifest compiler. A typed blueprint in, a canonical kustomize tree out.
 //!
-//! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`emit`], with
+//! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`validate`] -> [`emit`], with
 //! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
 
 pub mod calico;
@@ -19,5 +19,6 @@ pub mod secrets;
 pub mod selector;
 pub mod suggest;
 pub mod synthetic;
+pub mod validate;
 pub mod write;
 pub mod xref;
