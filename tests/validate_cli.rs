@@ -407,3 +407,27 @@ fn render_refuses_an_unsupported_kubernetes_version() {
         run.stderr
     );
 }
+
+/// kforge's own output passes `kforge validate` without a finding: the SOPS metadata of
+/// Secrets, kustomization.yaml and the apps' `lint.allow` (carried as the
+/// `kforge.io/lint-allow` annotation) are all understood.
+#[test]
+fn the_committed_output_validates_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut trees = 0;
+    for blueprint in std::fs::read_dir(root.join("out")).unwrap() {
+        for env in std::fs::read_dir(blueprint.unwrap().path()).unwrap() {
+            let dir = env.unwrap().path();
+            let run = kforge(root, &["validate", dir.to_str().unwrap()], None);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            assert!(
+                run.stderr.ends_with(" 0 errors, 0 warnings\n"),
+                "{}: {}",
+                dir.display(),
+                run.stderr
+            );
+            trees += 1;
+        }
+    }
+    assert!(trees >= 4, "out/ holds the example trees");
+}

@@ -237,6 +237,7 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
         scaling::expand(&mut x, index);
         calico::expand_app(&mut x, index);
     }
+    lint_allow_annotations(&mut x);
     calico::expand_global(&mut x);
     raw::expand(&mut x);
     duplicates(&mut x);
@@ -244,6 +245,47 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
         return Err(x.diagnostics);
     }
     Ok(x.objects)
+}
+
+/// An app's `lint.allow` travels with its objects as the `kforge.io/lint-allow` annotation,
+/// so `kforge validate` of the output judges them as `render` did.
+fn lint_allow_annotations(x: &mut Expansion<'_>) {
+    for (i, app) in x.loaded.blueprint.spec.apps.iter().enumerate() {
+        let Some(lint) = &app.lint else { continue };
+        let text = crate::lint::suppress::annotation(
+            lint.allow
+                .iter()
+                .map(|a| (a.rule.as_str(), a.reason.as_str())),
+        );
+        if text.is_empty() {
+            continue;
+        }
+        let origin = format!("/spec/apps/{i}");
+        for object in &mut x.objects {
+            let owned = object
+                .origin
+                .strip_prefix(&origin)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+            if !owned {
+                continue;
+            }
+            if let Some(metadata) = object
+                .body
+                .get_mut("metadata")
+                .and_then(Value::as_object_mut)
+            {
+                let annotations = metadata
+                    .entry("annotations")
+                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
+                if let Some(map) = annotations.as_object_mut() {
+                    map.insert(
+                        crate::lint::suppress::ANNOTATION.to_owned(),
+                        Value::String(text.clone()),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Two parts of the blueprint that yield the same object are an error at both.

@@ -14,6 +14,35 @@ pub const ANNOTATION: &str = "kforge.io/lint-allow";
 /// The rule name of findings about the annotation itself.
 pub const RULE: &str = "lint-allow";
 
+/// The entries of the annotation: split at commas and newlines, except where what follows
+/// does not start with a rule, so that a reason may itself hold a comma.
+fn entries(text: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (at, _) in text.match_indices([',', '\n']) {
+        let rest = text[at + 1..].trim_start();
+        // What follows starts an entry when its first word names a rule, or looks like an id.
+        let word = rest.split([':', ',', '\n', ' ']).next().unwrap_or_default();
+        let starts_entry =
+            lookup(word).is_some() || word.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("kf"));
+        if starts_entry || rest.is_empty() {
+            out.push(text[start..at].trim());
+            start = at + 1;
+        }
+    }
+    out.push(text[start..].trim());
+    out.retain(|e| !e.is_empty());
+    out
+}
+
+/// The annotation text that allows these rules, one `ID: reason` per line.
+pub fn annotation<'a>(allows: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    allows
+        .filter_map(|(rule, reason)| lookup(rule).map(|code| format!("{}: {reason}", code.id)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The rule ids an object's annotation allows; problems with the annotation go to `out`.
 pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSet<&'static str> {
     let mut ids = BTreeSet::new();
@@ -26,11 +55,7 @@ pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSe
         return ids;
     };
     let pointer = format!("/metadata/annotations/{}", escape(ANNOTATION));
-    for entry in text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
+    for entry in entries(text) {
         let (rule, reason) = entry.split_once(':').unwrap_or((entry, ""));
         let (rule, reason) = (rule.trim(), reason.trim());
         let Some(code) = lookup(rule) else {
@@ -64,4 +89,37 @@ pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSe
         ids.insert(code.id);
     }
     ids
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_split_at_rules_not_at_commas_inside_reasons() {
+        assert_eq!(
+            entries(
+                "KF301: needs raw sockets, sadly, KF305: node agent\nKF101:pinned by digest elsewhere"
+            ),
+            [
+                "KF301: needs raw sockets, sadly",
+                "KF305: node agent",
+                "KF101:pinned by digest elsewhere"
+            ]
+        );
+        assert_eq!(entries("KF-privileged: a, b,"), ["KF-privileged: a, b"]);
+    }
+
+    #[test]
+    fn the_annotation_names_rules_by_id_one_per_line() {
+        let text = annotation(
+            [
+                ("KF-host-namespaces", "reads host metrics, all of them"),
+                ("nope", "x"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(text, "KF305: reads host metrics, all of them");
+        assert_eq!(entries(&text), [text.as_str()]);
+    }
 }

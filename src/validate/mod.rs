@@ -128,6 +128,13 @@ impl Validator {
                     .help(gone.help()),
             ];
         }
+        // A SOPS-encrypted manifest carries its metadata in a top-level `sops` field, which
+        // decryption (Flux, KSOPS, `sops -d`) removes before the object reaches the cluster.
+        if map.contains_key("sops") {
+            let mut plain = map.clone();
+            plain.remove("sops");
+            return self.validate(index, &Value::Object(plain));
+        }
         let Some(cell) = self.compiled(api_version, kind) else {
             if self.ignore_missing_schemas {
                 return Vec::new();
