@@ -70,16 +70,16 @@ apt_install() {
 
 install_debian_tools() {
   # command name -> Debian package providing it
-  local -A pkg_for=([shellcheck]=shellcheck [age]=age [age-keygen]=age)
+  local -A pkg_for=([shellcheck]=shellcheck [age]=age [age-keygen]=age [jq]=jq)
   local cmd missing=()
-  for cmd in shellcheck age age-keygen; do
+  for cmd in shellcheck age age-keygen jq; do
     command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
   done
   if [[ ${#missing[@]} -gt 0 ]]; then
     echo "installing Debian packages: ${missing[*]}"
     apt_install "${missing[@]}"
   else
-    echo "Debian tools present: shellcheck, age, age-keygen"
+    echo "Debian tools present: shellcheck, age, age-keygen, jq"
   fi
 }
 
