@@ -15,7 +15,7 @@ use crate::expand::Object;
 use crate::finding::Finding;
 use crate::load::schema::field_path;
 use crate::validate::documents::{Manifest, parse_manifests};
-use crate::validate::locate::{Position, positions};
+use crate::validate::locate::{Position, Positions, every_document};
 use crate::validate::{CrdKind, Validator, crd};
 
 /// How `validate` prints its findings.
@@ -159,14 +159,12 @@ pub fn run(args: &ValidateArgs) -> u8 {
     }
     // The whole-set checks: cross-resource references (warnings unless
     // --strict-references: the target may live in the cluster) and the lint rules.
-    findings.extend(crate::xref::check_references(
-        &objects,
-        args.strict_references,
-    ));
-    findings.extend(crate::lint::run(
-        &objects,
-        &crate::lint::Settings::default(),
-    ));
+    let (references, lints) = rayon::join(
+        || crate::xref::check_references(&objects, args.strict_references),
+        || crate::lint::run(&objects, &crate::lint::Settings::default()),
+    );
+    findings.extend(references);
+    findings.extend(lints);
     findings.sort_by_key(|f| f.object);
     let placed = place(findings, &objects, &origins, &inputs, &mut files);
     let failed = placed.iter().any(|p| p.finding.is_error());
@@ -338,7 +336,8 @@ fn place(
     files: &mut [Option<Arc<SourceFile>>],
 ) -> Vec<Placed> {
     let mut out = Vec::new();
-    let mut cache: Option<((usize, usize), crate::validate::locate::Positions)> = None;
+    // Findings come in object order, so one file's documents are parsed once, together.
+    let mut cache: Option<(usize, Vec<Positions>)> = None;
     for finding in findings {
         let Some(origin) = origins.get(finding.object) else {
             out.push(Placed {
@@ -349,14 +348,14 @@ fn place(
             });
             continue;
         };
-        let key = (origin.file, origin.document);
-        if cache.as_ref().map(|(k, _)| *k) != Some(key) {
-            cache = Some((key, positions(&inputs[origin.file].text, origin.document)));
+        if cache.as_ref().map(|(file, _)| *file) != Some(origin.file) {
+            cache = Some((origin.file, every_document(&inputs[origin.file].text)));
         }
         let pointer = format!("{}{}", origin.prefix, finding.pointer);
         let position = cache
             .as_ref()
-            .and_then(|(_, p)| p.best(&pointer, crate::validate::points_at_key(&finding)));
+            .and_then(|(_, documents)| documents.get(origin.document))
+            .and_then(|p| p.best(&pointer, crate::validate::points_at_key(&finding)));
         source(files, inputs, origin.file);
         out.push(Placed {
             object: objects[finding.object].id(),

@@ -16,12 +16,14 @@ pub mod rules;
 mod settings;
 pub mod suppress;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 pub use codes::{CODES, Code, lookup};
 pub use settings::{Allow, Settings};
 
 use crate::diagnostic::Diagnostic;
+
 use crate::expand::Object;
 use crate::finding::Finding;
 use crate::load::Loaded;
@@ -36,11 +38,15 @@ pub fn run(objects: &[Object], settings: &Settings) -> Vec<Finding> {
         .enumerate()
         .map(|(i, o)| suppress::allowed(i, o, &mut out))
         .collect();
-    for code in CODES {
-        if settings.disabled.contains(code.id) {
-            continue;
-        }
-        for hit in code.rule.check(objects) {
+    // Rules are independent of each other: they run in parallel, and their hits are taken in
+    // the code table's order.
+    let hits: Vec<(&Code, Vec<rule::Hit>)> = CODES
+        .par_iter()
+        .filter(|code| !settings.disabled.contains(code.id))
+        .map(|code| (code, code.rule.check(objects)))
+        .collect();
+    for (code, hits) in hits {
+        for hit in hits {
             let Some(object) = objects.get(hit.object) else {
                 continue;
             };

@@ -67,33 +67,41 @@ enum Frame {
 /// The positions of document number `document` (0-based) of `text`. Stops quietly at a syntax
 /// error: whatever was found before it is kept.
 pub fn positions(text: &str, document: usize) -> Positions {
+    every_document(text)
+        .into_iter()
+        .nth(document)
+        .unwrap_or_default()
+}
+
+/// The positions of every document of `text`, in one pass (a file with findings in many of
+/// its documents is read once).
+pub fn every_document(text: &str) -> Vec<Positions> {
     let mut parser = Parser::new_from_str(text);
-    let mut out = Positions::default();
+    let mut documents: Vec<Positions> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut current: Option<usize> = None;
     while let Ok((event, marker)) = parser.next_token() {
         let position = (marker.line(), marker.col() + 1);
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
-                current = Some(current.map_or(0, |d| d + 1));
+                documents.push(Positions::default());
                 stack.clear();
                 continue;
             }
             _ => {}
         }
-        if current != Some(document) {
-            if current.is_some_and(|d| d > document) {
-                break;
-            }
+        let Some(out) = documents.last_mut() else {
             continue;
-        }
+        };
         match event {
             Event::MappingEnd | Event::SequenceEnd => {
                 stack.pop();
                 continue;
             }
-            Event::DocumentEnd => break,
+            Event::DocumentEnd => {
+                stack.clear();
+                continue;
+            }
             _ => {}
         }
         // A scalar in key position of a mapping is a key, not a value.
@@ -142,7 +150,7 @@ pub fn positions(text: &str, document: usize) -> Positions {
             }
         }
     }
-    out
+    documents
 }
 
 #[cfg(test)]
