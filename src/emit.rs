@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde_json::Value;
 use yaml_rust2::YamlEmitter;
 use yaml_rust2::yaml::{Hash, Yaml};
@@ -135,10 +136,19 @@ pub fn emit(
     objects: &[Object],
 ) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
     let header = header(blueprint);
+    // Serialising is the costly part and each object's text depends on that object alone.
+    let texts: Vec<(String, String)> = objects
+        .par_iter()
+        .map(|object| {
+            (
+                object_path(object),
+                format!("{header}{}", canonical_yaml(&object.body)),
+            )
+        })
+        .collect();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
     let mut errors = Vec::new();
-    for object in objects {
-        let path = object_path(object);
+    for (object, (path, text)) in objects.iter().zip(texts) {
         if files.contains_key(&path) {
             errors.push(
                 Diagnostic::error(
@@ -150,7 +160,7 @@ pub fn emit(
             );
             continue;
         }
-        files.insert(path, format!("{header}{}", canonical_yaml(&object.body)));
+        files.insert(path, text);
     }
     if !errors.is_empty() {
         return Err(errors);

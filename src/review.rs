@@ -20,8 +20,11 @@ pub fn blueprint(loaded: &Loaded) -> Vec<Diagnostic> {
 /// Reference checks and lint rules over the expanded objects, as diagnostics.
 pub fn objects(loaded: &Loaded, objects: &[Object]) -> Vec<Diagnostic> {
     let settings = Settings::from_blueprint(&loaded.blueprint);
-    let mut findings = xref::check_references(objects, true);
-    findings.extend(lint::run(objects, &settings));
+    let (mut findings, lints) = rayon::join(
+        || xref::check_references(objects, true),
+        || lint::run(objects, &settings),
+    );
+    findings.extend(lints);
     findings.iter().map(|f| place(loaded, objects, f)).collect()
 }
 

@@ -18,6 +18,7 @@ pub mod strict;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::expand::Object;
@@ -228,9 +229,9 @@ pub fn points_at_key(finding: &Finding) -> bool {
 /// Validates every object of a set; findings carry the object's index in `objects`.
 pub fn validate_objects(validator: &Validator, objects: &[Object]) -> Vec<Finding> {
     objects
-        .iter()
+        .par_iter()
         .enumerate()
-        .flat_map(|(i, object)| validator.validate(i, &object.body))
+        .flat_map_iter(|(i, object)| validator.validate(i, &object.body))
         .collect()
 }
 

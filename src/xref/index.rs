@@ -2,7 +2,7 @@
 //! templates by namespace and by label pair. Every reference check is a map lookup, so the
 //! whole pass stays linear in the number of objects.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::expand::Object;
 use crate::pods::{self, group};
@@ -48,7 +48,9 @@ pub struct Template<'a> {
 
 pub struct Index<'a> {
     pub objects: &'a [Object],
-    by_key: BTreeMap<Key<'a>, usize>,
+    /// (group, kind, namespace) -> name -> object: one hash lookup, then a short ordered map
+    /// whose names serve did-you-mean.
+    by_key: HashMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, usize>>,
     /// Later objects with a key already taken: (duplicate, first).
     pub duplicates: Vec<(usize, usize)>,
     pub templates: Vec<Template<'a>>,
@@ -70,7 +72,7 @@ impl<'a> Index<'a> {
     pub fn new(objects: &'a [Object]) -> Index<'a> {
         let mut index = Index {
             objects,
-            by_key: BTreeMap::new(),
+            by_key: HashMap::new(),
             duplicates: Vec::new(),
             templates: Vec::new(),
             by_namespace: BTreeMap::new(),
@@ -83,10 +85,11 @@ impl<'a> Index<'a> {
                 namespace_of(object),
                 object.name.as_str(),
             );
-            if let Some(&first) = index.by_key.get(&key) {
+            let names = index.by_key.entry((key.0, key.1, key.2)).or_default();
+            if let Some(&first) = names.get(key.3) {
                 index.duplicates.push((i, first));
             } else {
-                index.by_key.insert(key, i);
+                names.insert(key.3, i);
             }
             if let Some(template) = pods::pod_template(object) {
                 let id = index.templates.len();
@@ -116,17 +119,17 @@ impl<'a> Index<'a> {
     /// The object with this identity.
     pub fn get(&self, group: &str, kind: &str, namespace: &str, name: &str) -> Option<&'a Object> {
         self.by_key
-            .get(&(group, kind, namespace, name))
+            .get(&(group, kind, namespace))
+            .and_then(|names| names.get(name))
             .map(|&i| &self.objects[i])
     }
 
     /// Names of every object of a kind in a namespace (for did-you-mean).
     pub fn names(&self, group: &'a str, kind: &'a str, namespace: &'a str) -> Vec<&'a str> {
         self.by_key
-            .range((group, kind, namespace, "")..)
-            .take_while(|((g, k, n, _), _)| (*g, *k, *n) == (group, kind, namespace))
-            .map(|((_, _, _, name), _)| *name)
-            .collect()
+            .get(&(group, kind, namespace))
+            .map(|names| names.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Pod templates of `namespace` that may match a selector carrying the label pairs
