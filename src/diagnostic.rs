@@ -62,6 +62,14 @@ impl SourceFile {
             return self.text.len();
         };
         let rest = &self.text[start..];
+        // Columns count characters; on an ASCII line they are bytes.
+        let line_end = self
+            .line_starts
+            .get(line)
+            .map_or(rest.len(), |next| next - 1 - start);
+        if rest[..line_end].is_ascii() {
+            return start + column.saturating_sub(1).min(line_end);
+        }
         let within = rest
             .char_indices()
             .nth(column.saturating_sub(1))

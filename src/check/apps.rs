@@ -1,6 +1,8 @@
 //! Apps: ports and every reference to them, workload-specific fields, probes, consumed
 //! configMaps and secrets, volumes, service and ingress, network rules.
 
+use std::collections::BTreeMap;
+
 use croner::Cron;
 use ipnet::IpNet;
 
@@ -37,8 +39,15 @@ fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortR
         .help = Some(help);
 }
 
+/// Apps by namespace and name, built once so that network peers resolve in a lookup.
+type AppIndex<'a> = BTreeMap<(&'a str, &'a str), &'a App>;
+
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let apps = &ctx.loaded.blueprint.spec.apps;
+    let by_name: AppIndex<'_> = apps
+        .iter()
+        .map(|a| ((a.namespace.as_str(), a.name.as_str()), a))
+        .collect();
     for (i, app) in apps.iter().enumerate() {
         let at = format!("/spec/apps/{i}");
         ports(ctx, app, &at);
@@ -57,7 +66,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         uses(ctx, app, &at);
         volumes(ctx, app, &at);
         service_and_ingress(ctx, app, &at);
-        network(ctx, app, &at);
+        network(ctx, &by_name, app, &at);
         if let Some(disruption) = &app.disruption {
             exactly_one(
                 ctx,
@@ -516,9 +525,8 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     }
 }
 
-fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
+fn network(ctx: &mut Ctx<'_>, by_name: &AppIndex<'_>, app: &App, at: &str) {
     let Some(network) = &app.network else { return };
-    let apps = &ctx.loaded.blueprint.spec.apps;
     let rules = network
         .ingress
         .iter()
@@ -557,13 +565,14 @@ fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         .collect::<Vec<_>>();
     for (pointer, side, peer, ports) in rules {
         let peer_pointer = format!("{pointer}/{side}");
-        check_peer(ctx, app, &peer_pointer, peer);
+        check_peer(ctx, by_name, app, &peer_pointer, peer);
         let egress = side == "to";
         // Ingress ports are this app's; egress ports are the target app's (or plain numbers).
         let target = if egress {
             peer.app.as_ref().and_then(|name| {
-                apps.iter()
-                    .find(|a| &a.name == name && a.namespace == app.namespace)
+                by_name
+                    .get(&(app.namespace.as_str(), name.as_str()))
+                    .copied()
             })
         } else {
             Some(app)
@@ -589,7 +598,7 @@ fn network(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     }
 }
 
-fn check_peer(ctx: &mut Ctx<'_>, app: &App, pointer: &str, peer: &Peer) {
+fn check_peer(ctx: &mut Ctx<'_>, by_name: &AppIndex<'_>, app: &App, pointer: &str, peer: &Peer) {
     exactly_one(
         ctx,
         pointer,
@@ -602,16 +611,12 @@ fn check_peer(ctx: &mut Ctx<'_>, app: &App, pointer: &str, peer: &Peer) {
         ],
     );
     if let Some(name) = &peer.app {
-        let same_namespace: Vec<&str> = ctx
-            .loaded
-            .blueprint
-            .spec
-            .apps
-            .iter()
-            .filter(|a| a.namespace == app.namespace)
-            .map(|a| a.name.as_str())
-            .collect();
-        if !same_namespace.contains(&name.as_str()) {
+        if !by_name.contains_key(&(app.namespace.as_str(), name.as_str())) {
+            let same_namespace: Vec<&str> = by_name
+                .keys()
+                .filter(|(namespace, _)| *namespace == app.namespace)
+                .map(|(_, name)| *name)
+                .collect();
             ctx.unknown_reference(
                 "unknown-app",
                 &format!("{pointer}/app"),

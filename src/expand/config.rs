@@ -74,7 +74,8 @@ pub(crate) fn standalone_data(x: &mut Expansion<'_>, index: usize) -> BTreeMap<S
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>) {
-    let spec = x.loaded.blueprint.spec.clone();
+    let loaded = x.loaded;
+    let spec = &loaded.blueprint.spec;
     for (i, cm) in spec.config_maps.iter().enumerate() {
         let data = standalone_data(x, i);
         x.configs

@@ -28,7 +28,8 @@ pub fn parse_manifests(text: &str) -> Result<Vec<Value>, String> {
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>) {
-    let paths = x.loaded.blueprint.spec.resources.clone();
+    let loaded = x.loaded;
+    let paths = &loaded.blueprint.spec.resources;
     for (i, path) in paths.iter().enumerate() {
         let pointer = format!("/spec/resources/{i}");
         let Some(text) = x.file(&pointer, path) else {

@@ -36,7 +36,8 @@ fn subject(app: &App) -> Option<Vec<Subject>> {
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
-    let app = x.loaded.blueprint.spec.apps[index].clone();
+    let loaded = x.loaded;
+    let app = &loaded.blueprint.spec.apps[index];
     let Some(rbac) = &app.rbac else { return };
     let origin = format!("/spec/apps/{index}/rbac");
     let namespace = Some(app.namespace.as_str());

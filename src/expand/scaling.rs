@@ -29,7 +29,8 @@ fn utilization(resource: &str, percent: i32) -> MetricSpec {
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
-    let app = x.loaded.blueprint.spec.apps[index].clone();
+    let loaded = x.loaded;
+    let app = &loaded.blueprint.spec.apps[index];
     let namespace = Some(app.namespace.as_str());
     if let Some(autoscale) = &app.autoscale {
         let mut metrics = Vec::new();

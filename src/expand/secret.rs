@@ -123,7 +123,8 @@ fn push(x: &mut Expansion<'_>, mut secret: Secret, name: &str, namespace: &str, 
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>) {
-    let spec = x.loaded.blueprint.spec.clone();
+    let loaded = x.loaded;
+    let spec = &loaded.blueprint.spec;
     for (i, secret) in spec.secrets.iter().enumerate() {
         let data = build(x, &secret.data, &format!("/spec/secrets/{i}/data"));
         let object = Secret {

@@ -77,7 +77,8 @@ fn service(x: &Expansion<'_>, app: &App, name: &str, kind: ServiceType) -> Servi
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
-    let app = x.loaded.blueprint.spec.apps[index].clone();
+    let loaded = x.loaded;
+    let app = &loaded.blueprint.spec.apps[index];
     let origin = format!("/spec/apps/{index}");
     let kind = app.service.as_ref().map(|s| s.kind).unwrap_or_default();
     let namespace = Some(app.namespace.as_str());

@@ -222,7 +222,8 @@ fn standalone_claim(
 
 /// Claims owned by apps: `<app>-<volume>` for every sized volume of a non-StatefulSet app.
 fn apps(x: &mut Expansion<'_>) {
-    let apps = x.loaded.blueprint.spec.apps.clone();
+    let loaded = x.loaded;
+    let apps = &loaded.blueprint.spec.apps;
     for (i, app) in apps.iter().enumerate() {
         if app.workload == Workload::StatefulSet {
             continue;

@@ -479,7 +479,8 @@ fn pod_template(x: &Expansion<'_>, app: &App, wiring: &mut Wiring) -> PodTemplat
 }
 
 pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
-    let app = x.loaded.blueprint.spec.apps[index].clone();
+    let loaded = x.loaded;
+    let app = &loaded.blueprint.spec.apps[index];
     let origin = format!("/spec/apps/{index}");
     let mut wiring = wiring(x, &app);
     let template = pod_template(x, &app, &mut wiring);
