@@ -59,7 +59,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
                 kind: "Role".into(),
                 name: app.name.clone(),
             },
-            subjects: subject(&app),
+            subjects: subject(app),
         };
         x.push(&binding, &app.name, namespace, &format!("{origin}/rules"));
     }
@@ -78,7 +78,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
                 kind: "ClusterRole".into(),
                 name: name.clone(),
             },
-            subjects: subject(&app),
+            subjects: subject(app),
         };
         x.push(&binding, &name, None, &format!("{origin}/clusterRules"));
     }

@@ -85,7 +85,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
     let serves =
         app.workload.is_long_running() && kind != ServiceType::None && !app.ports.is_empty();
     if serves {
-        let object = service(x, &app, &app.name, kind);
+        let object = service(x, app, &app.name, kind);
         let service_origin = if app.service.is_some() {
             format!("{origin}/service")
         } else {
@@ -94,8 +94,8 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
         x.push(&object, &app.name, namespace, &service_origin);
     }
     if app.workload == Workload::StatefulSet && kind != ServiceType::Headless {
-        let name = governing_service(&app);
-        let object = service(x, &app, &name, ServiceType::Headless);
+        let name = governing_service(app);
+        let object = service(x, app, &name, ServiceType::Headless);
         x.push(&object, &name, namespace, &origin);
     }
     let Some(ingress) = &app.ingress else { return };
@@ -104,7 +104,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
     }
     let backend_port = |reference: Option<&PortRef>| -> ServiceBackendPort {
         let port = match reference {
-            Some(r) => resolve_port(&app, r),
+            Some(r) => resolve_port(app, r),
             None => app.ports.first(),
         };
         match port {

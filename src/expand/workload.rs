@@ -482,8 +482,8 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
     let loaded = x.loaded;
     let app = &loaded.blueprint.spec.apps[index];
     let origin = format!("/spec/apps/{index}");
-    let mut wiring = wiring(x, &app);
-    let template = pod_template(x, &app, &mut wiring);
+    let mut wiring = wiring(x, app);
+    let template = pod_template(x, app, &mut wiring);
     let mut meta = x.labels.meta(&app.name, Some(&app.namespace), &app.name);
     if let Some(cause) = &app.change_cause {
         meta.annotations = Some(BTreeMap::from([(CHANGE_CAUSE.to_owned(), cause.clone())]));
@@ -540,7 +540,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
                 spec: Some(StatefulSetSpec {
                     replicas,
                     selector,
-                    service_name: Some(governing_service(&app)),
+                    service_name: Some(governing_service(app)),
                     template,
                     min_ready_seconds: strategy.min_ready_seconds,
                     update_strategy: Some(update),

@@ -236,11 +236,11 @@ fn convert(
     file: &SourceFile,
     fields: &mut Vec<(String, FieldSpan)>,
 ) -> Value {
-    let mut start = node.span().start().map_or(0, |m| offset(&file, m));
+    let mut start = node.span().start().map_or(0, |m| offset(file, m));
     if let Node::Mapping(mapping) = node {
         // A block mapping's own mark sits at its first `:`; its first key is where it begins.
         if let Some(first) = mapping.keys().next().and_then(|k| k.span().start()) {
-            start = start.min(offset(&file, first));
+            start = start.min(offset(file, first));
         }
     }
     let (value, end) = match node {
@@ -260,19 +260,19 @@ fn convert(
                 .enumerate()
                 .map(|(i, item)| convert(item, format!("{pointer}/{i}"), None, file, fields))
                 .collect();
-            let end = node.span().end().map_or(start, |m| offset(&file, m));
+            let end = node.span().end().map_or(start, |m| offset(file, m));
             (Value::Array(items), end)
         }
         Node::Mapping(mapping) => {
             let mut map = Map::new();
             for (k, v) in mapping.iter() {
-                let key_start = k.span().start().map_or(0, |m| offset(&file, m));
+                let key_start = k.span().start().map_or(0, |m| offset(file, m));
                 let key_end = scalar_end(&file.text, key_start, k.as_str());
                 let child = format!("{pointer}/{}", escape_segment(k.as_str()));
                 let value = convert(v, child, Some(key_start..key_end), file, fields);
                 map.insert(k.as_str().to_owned(), value);
             }
-            let end = node.span().end().map_or(start, |m| offset(&file, m));
+            let end = node.span().end().map_or(start, |m| offset(file, m));
             (Value::Object(map), end)
         }
     };
