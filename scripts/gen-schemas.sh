@@ -7,7 +7,8 @@
 #
 # Steps: list every top-level kind of k8s-openapi (the types implementing Resource with a
 # namespace or cluster scope) into tools/schemagen/src/kinds.rs, then run the generator once
-# per version. The Calico kinds come from the pinned CRDs in ../shared/data/calico-v3-crds.
+# per version. The Calico kinds are not generated here: kforge builds them from its own types
+# (src/calico.rs) at run time.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -59,7 +60,7 @@ if [[ $CHECK == 1 ]]; then
 fi
 for v in "${VERSIONS[@]}"; do
   cargo run -q --release --manifest-path "$GEN/Cargo.toml" --target-dir target/schemagen \
-    --features "v1_$v" -- "1.$v" "$ROOT/../shared/data/calico-v3-crds" >"$DEST/v1.$v.json"
+    --features "v1_$v" -- "1.$v" >"$DEST/v1.$v.json"
 done
 if [[ $CHECK == 1 ]]; then
   status=0

@@ -1,13 +1,18 @@
 //! Typed models of Calico's `projectcalico.org/v3` `NetworkPolicy` and `GlobalNetworkPolicy`.
 //!
-//! Only the fields kforge emits are modelled; the rest of the CRD (HTTP matches, rule metadata,
-//! performance hints) is left out and ignored on input rather than guessed at. The field names,
-//! enum spellings and int-or-string forms follow the CRDs shipped with Calico, and the tests in
-//! `tests/calico_crd.rs` hold the serialised output against those schemas.
+//! Every field of the CRDs' `spec` is modelled, including those kforge never emits (HTTP
+//! matches, rule metadata, performance hints), because these types are also the source of the
+//! strict schemas `kforge validate` holds users' Calico policies to
+//! ([`crate::validate::calico`], through `schemars`). The field names, enum spellings and
+//! int-or-string forms follow the CRDs shipped with Calico; `tests/calico_crd.rs` holds the
+//! serialised output against those schemas and checks that no CRD field is missing here.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
@@ -30,7 +35,7 @@ pub struct GlobalNetworkPolicy {
     pub spec: GlobalNetworkPolicySpec,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct NetworkPolicySpec {
     /// Lower orders are evaluated first; policies without an order go last.
@@ -47,14 +52,17 @@ pub struct NetworkPolicySpec {
     /// Left empty, Calico infers the types from which rule lists are present, and a policy with
     /// no rules becomes ingress-only: a deny-all-egress policy must say `Egress` explicitly.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(min = 1, max = 2))]
     pub types: Vec<PolicyType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<Rule>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub egress: Vec<Rule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub performance_hints: Vec<PerformanceHint>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct GlobalNetworkPolicySpec {
     /// Lower orders are evaluated first; policies without an order go last.
@@ -73,11 +81,14 @@ pub struct GlobalNetworkPolicySpec {
     /// Left empty, Calico infers the types from which rule lists are present (see
     /// [`NetworkPolicySpec::types`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(min = 1, max = 2))]
     pub types: Vec<PolicyType>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<Rule>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub egress: Vec<Rule>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub performance_hints: Vec<PerformanceHint>,
     /// The CRD forbids this together with `pre_dnat`, and requires `apply_on_forward` with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub do_not_track: Option<bool>,
@@ -88,14 +99,21 @@ pub struct GlobalNetworkPolicySpec {
     pub pre_dnat: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum PolicyType {
     Ingress,
     Egress,
 }
 
+/// Hints to Calico's policy engine; they never change what a policy enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+pub enum PerformanceHint {
+    /// Program the policy on every node up front instead of when a local endpoint needs it.
+    AssumeNeededOnEveryNode,
+}
+
 /// What happens to a packet that matches a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 pub enum Action {
     Allow,
     Deny,
@@ -109,7 +127,7 @@ pub enum Action {
 ///
 /// There is deliberately no `Default`: `action` is required by the CRD and a silently
 /// defaulted firewall verdict is the wrong kind of convenience. Start from [`Rule::new`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Rule {
     pub action: Action,
@@ -129,6 +147,12 @@ pub struct Rule {
     pub source: EntityRule,
     #[serde(default, skip_serializing_if = "EntityRule::is_empty")]
     pub destination: EntityRule,
+    /// Layer-7 match, enforced by Calico's application layer policy: only on `Allow` rules
+    /// whose protocol is TCP or unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<HttpMatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<RuleMetadata>,
 }
 
 impl Rule {
@@ -143,13 +167,44 @@ impl Rule {
             not_icmp: None,
             source: EntityRule::default(),
             destination: EntityRule::default(),
+            http: None,
+            metadata: None,
         }
     }
 }
 
+/// HTTP request criteria of a rule; the lists are ORed within and ANDed with each other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpMatch {
+    /// e.g. `GET`, `PUT`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub methods: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub paths: Vec<HttpPath>,
+}
+
+/// One HTTP path match: on the wire a mapping with exactly one of `exact` or `prefix`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum HttpPath {
+    Exact(#[schemars(length(max = 1024))] String),
+    Prefix(#[schemars(length(max = 1024))] String),
+}
+
+/// Extra information about a rule, carried to the dataplane (e.g. into `Log` rule output).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleMetadata {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
 /// The match criteria for one end (source or destination) of a rule. Every field narrows the
 /// match; an empty `EntityRule` matches any endpoint.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityRule {
     /// CIDRs, e.g. `10.0.0.0/8`. Kept as text so the manifest shows exactly what was written.
@@ -183,7 +238,7 @@ impl EntityRule {
 }
 
 /// Matches pods by the service account they run as; `names` and `selector` are ANDed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceAccountMatch {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -193,7 +248,7 @@ pub struct ServiceAccountMatch {
 }
 
 /// Matches the endpoints behind a Kubernetes Service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceMatch {
     pub name: String,
@@ -202,11 +257,12 @@ pub struct ServiceMatch {
     pub namespace: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct IcmpMatch {
     /// The CRD caps this at 254.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 254))]
     pub icmp_type: Option<u8>,
     /// Only meaningful together with `icmp_type`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -226,6 +282,23 @@ impl Port {
     /// An inclusive port range, written the way Calico parses it.
     pub fn range(first: u16, last: u16) -> Self {
         Port::Name(format!("{first}:{last}"))
+    }
+}
+
+// A type union rather than the `anyOf` serde's untagged form would give: a wrong value then
+// reads "expected integer or string" instead of "not valid under any of the schemas".
+impl JsonSchema for Port {
+    fn schema_name() -> Cow<'static, str> {
+        "Port".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A port number, a \"min:max\" range or a named port.",
+            "type": ["integer", "string"],
+            "minimum": 0,
+            "maximum": 65535
+        })
     }
 }
 
@@ -275,6 +348,25 @@ impl Protocol {
             Protocol::Sctp => "SCTP",
             Protocol::UdpLite => "UDPLite",
             Protocol::Number(_) => return None,
+        })
+    }
+}
+
+// Strings must be one of the names, numbers lie in 1-255; `if` keeps the enum's own error (and
+// its did-you-mean) instead of an `anyOf` summary.
+impl JsonSchema for Protocol {
+    fn schema_name() -> Cow<'static, str> {
+        "Protocol".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let names: Vec<&str> = Protocol::NAMED.iter().filter_map(|p| p.name()).collect();
+        json_schema!({
+            "description": "A protocol name or an IANA protocol number.",
+            "type": ["integer", "string"],
+            "if": {"type": "string"},
+            "then": {"enum": names},
+            "else": {"minimum": 1, "maximum": 255}
         })
     }
 }
@@ -335,6 +427,16 @@ impl TryFrom<IntOrString> for Protocol {
 pub enum IpVersion {
     V4,
     V6,
+}
+
+impl JsonSchema for IpVersion {
+    fn schema_name() -> Cow<'static, str> {
+        "IpVersion".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "integer", "enum": [4, 6]})
+    }
 }
 
 impl From<IpVersion> for u8 {

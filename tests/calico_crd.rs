@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, ListableResource, NamespaceResourceScope};
 use kforge::calico::{
-    Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, IcmpMatch, IpVersion,
-    NetworkPolicy, NetworkPolicySpec, PolicyType, Port, Protocol, Rule, ServiceAccountMatch,
-    ServiceMatch,
+    Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, HttpMatch, HttpPath,
+    IcmpMatch, IpVersion, NetworkPolicy, NetworkPolicySpec, PerformanceHint, PolicyType, Port,
+    Protocol, Rule, RuleMetadata, ServiceAccountMatch, ServiceMatch,
 };
+use kforge::validate::{SchemaSet, Validator};
 use serde_json::{Value, json};
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -253,6 +254,60 @@ fn network_policies() -> Vec<NetworkPolicy> {
                 ..NetworkPolicySpec::default()
             },
         },
+        // Fields kforge never emits but users write, so `kforge validate` must know them.
+        NetworkPolicy {
+            metadata: meta("api-l7", Some("shop")),
+            spec: NetworkPolicySpec {
+                selector: Some("app == 'api'".to_owned()),
+                types: vec![PolicyType::Ingress, PolicyType::Egress],
+                performance_hints: vec![PerformanceHint::AssumeNeededOnEveryNode],
+                ingress: vec![
+                    Rule {
+                        protocol: Some(Protocol::Tcp),
+                        http: Some(HttpMatch {
+                            methods: vec!["GET".to_owned(), "HEAD".to_owned()],
+                            paths: vec![
+                                HttpPath::Exact("/healthz".to_owned()),
+                                HttpPath::Prefix("/api/".to_owned()),
+                            ],
+                        }),
+                        metadata: Some(RuleMetadata {
+                            annotations: BTreeMap::from([(
+                                "owner".to_owned(),
+                                "payments".to_owned(),
+                            )]),
+                        }),
+                        source: EntityRule {
+                            service_accounts: Some(ServiceAccountMatch {
+                                names: vec!["frontend".to_owned()],
+                                selector: Some("tier == 'web'".to_owned()),
+                            }),
+                            not_selector: Some("quarantined == 'true'".to_owned()),
+                            ..EntityRule::default()
+                        },
+                        destination: EntityRule {
+                            not_ports: vec![Port::Number(9090)],
+                            ..EntityRule::default()
+                        },
+                        ..Rule::new(Action::Allow)
+                    },
+                    Rule {
+                        protocol: Some(Protocol::IcmpV6),
+                        ip_version: Some(IpVersion::V6),
+                        icmp: Some(IcmpMatch {
+                            icmp_type: Some(128),
+                            code: None,
+                        }),
+                        ..Rule::new(Action::Allow)
+                    },
+                ],
+                egress: vec![Rule {
+                    not_protocol: Some(Protocol::Number(47)),
+                    ..Rule::new(Action::Log)
+                }],
+                ..NetworkPolicySpec::default()
+            },
+        },
     ]
 }
 
@@ -303,6 +358,29 @@ fn global_network_policies() -> Vec<GlobalNetworkPolicy> {
                     },
                 ],
                 pre_dnat: Some(true),
+                apply_on_forward: Some(true),
+                ..GlobalNetworkPolicySpec::default()
+            },
+        },
+        GlobalNetworkPolicy {
+            metadata: meta("untracked-metrics", None),
+            spec: GlobalNetworkPolicySpec {
+                selector: Some("has(node-role.kubernetes.io/worker)".to_owned()),
+                namespace_selector: Some("monitoring == 'true'".to_owned()),
+                types: vec![PolicyType::Ingress],
+                performance_hints: vec![PerformanceHint::AssumeNeededOnEveryNode],
+                ingress: vec![Rule {
+                    protocol: Some(Protocol::Tcp),
+                    source: EntityRule {
+                        services: Some(ServiceMatch {
+                            name: "prometheus".to_owned(),
+                            namespace: Some("monitoring".to_owned()),
+                        }),
+                        ..EntityRule::default()
+                    },
+                    ..Rule::new(Action::Pass)
+                }],
+                do_not_track: Some(true),
                 apply_on_forward: Some(true),
                 ..GlobalNetworkPolicySpec::default()
             },
@@ -544,4 +622,135 @@ where
 fn resource_constants_match_the_crds() -> TestResult {
     assert_resource_matches_crd::<NetworkPolicy>(NETWORK_POLICIES)?;
     assert_resource_matches_crd::<GlobalNetworkPolicy>(GLOBAL_NETWORK_POLICIES)
+}
+
+#[test]
+fn kforge_validate_accepts_what_the_types_serialise() -> TestResult {
+    let validator = Validator::new("1.33")?;
+    let objects = network_policies()
+        .iter()
+        .map(serde_json::to_value)
+        .chain(global_network_policies().iter().map(serde_json::to_value))
+        .collect::<Result<Vec<_>, _>>()?;
+    for object in &objects {
+        let findings = validator.validate(0, object);
+        assert!(
+            findings.is_empty(),
+            "{}: {findings:?}",
+            object["metadata"]["name"]
+        );
+    }
+    Ok(())
+}
+
+/// The schema node a `$ref` (or a chain of them) points at in `defs`.
+fn resolve<'a>(defs: &'a serde_json::Map<String, Value>, mut node: &'a Value) -> &'a Value {
+    while let Some(name) = node["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
+        node = &defs[name];
+    }
+    node
+}
+
+/// The properties our schema allows at a node, from all of its alternatives (an `HttpPath` is
+/// a `oneOf` of `{exact}` and `{prefix}`).
+fn our_properties<'a>(
+    defs: &'a serde_json::Map<String, Value>,
+    node: &'a Value,
+) -> BTreeMap<&'a str, &'a Value> {
+    let node = resolve(defs, node);
+    let mut out: BTreeMap<&str, &Value> = node["properties"]
+        .as_object()
+        .map(|p| p.iter().map(|(k, v)| (k.as_str(), v)).collect())
+        .unwrap_or_default();
+    for keyword in ["oneOf", "anyOf", "allOf"] {
+        for branch in node[keyword].as_array().into_iter().flatten() {
+            out.extend(our_properties(defs, branch));
+        }
+    }
+    out
+}
+
+/// What a walk of the CRD's schema found: every property path it compared, and those ours lacks.
+#[derive(Default)]
+struct Walk {
+    compared: Vec<String>,
+    missing: Vec<String>,
+}
+
+/// Compares every property of the CRD's schema at `crd`, recursively, with ours at `ours`.
+fn walk(
+    defs: &serde_json::Map<String, Value>,
+    crd: &Value,
+    ours: &Value,
+    path: &str,
+    out: &mut Walk,
+) {
+    let properties = our_properties(defs, ours);
+    for (name, crd_child) in crd["properties"].as_object().into_iter().flatten() {
+        let child_path = format!("{path}.{name}");
+        out.compared.push(child_path.clone());
+        match properties.get(name.as_str()) {
+            Some(our_child) => walk(defs, crd_child, our_child, &child_path, out),
+            None => out.missing.push(child_path),
+        }
+    }
+    if crd["items"].is_object() {
+        let items = &resolve(defs, ours)["items"];
+        if items.is_object() {
+            walk(defs, &crd["items"], items, &format!("{path}[]"), out);
+        } else {
+            out.missing
+                .push(format!("{path}[] (not a list in our schema)"));
+        }
+    }
+}
+
+// The other direction from the tests above: a Calico upgrade that adds a field shows up here
+// as a field to add to `kforge::calico`, instead of as valid policies `kforge validate` rejects.
+#[test]
+fn every_crd_spec_field_is_in_our_schema() -> TestResult {
+    let set = SchemaSet::get("1.33").ok_or("no schemas for 1.33")?;
+    for (file, kind) in [
+        (NETWORK_POLICIES, "NetworkPolicy"),
+        (GLOBAL_NETWORK_POLICIES, "GlobalNetworkPolicy"),
+    ] {
+        let crd = served_schema(&load_crd(file)?)?;
+        let info = set
+            .kind("projectcalico.org/v3", kind)
+            .ok_or_else(|| format!("no schema for {kind}"))?;
+        let ours = &set.definitions[&info.definition];
+        let our_spec = our_properties(&set.definitions, ours)
+            .get("spec")
+            .copied()
+            .ok_or("our schema has no spec")?;
+        let mut found = Walk::default();
+        walk(
+            &set.definitions,
+            &crd["properties"]["spec"],
+            our_spec,
+            "spec",
+            &mut found,
+        );
+        assert!(
+            found.missing.is_empty(),
+            "{kind} lacks {:#?}",
+            found.missing
+        );
+        // Not vacuous: the walk went down to the deepest fields of the CRD.
+        for deep in [
+            "spec.ingress[].http.paths[].prefix",
+            "spec.egress[].destination.services.namespace",
+            "spec.ingress[].metadata.annotations",
+            "spec.performanceHints",
+        ] {
+            assert!(
+                found.compared.iter().any(|p| p == deep),
+                "{kind}: {deep} not compared"
+            );
+        }
+    }
+    Ok(())
 }

@@ -1,8 +1,7 @@
 //! CustomResourceDefinitions (`apiextensions.k8s.io/v1`) -> one strict schema per served
 //! version, for validating custom resources as the API server would.
 //!
-//! Shared, through `#[path]`, with `tools/schemagen` (the Calico kinds in `schemas/k8s/` are
-//! built from the pinned Calico CRDs by this code). Pure; no kforge types.
+//! Used for `--crd` files at run time. Pure; no kforge types.
 
 use serde_json::{Value, json};
 

@@ -61,27 +61,32 @@ pub fn translate(root: &Value, error: &ValidationError<'_>, index: usize, out: &
             out.push(finding);
         }
         ValidationErrorKind::Enum { options } => {
-            let allowed: Vec<&str> = options
+            // Numbers too: Calico's `ipVersion` is the integer 4 or 6.
+            let allowed: Vec<String> = options
                 .as_array()
-                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .map(|a| a.iter().map(shown).collect())
                 .unwrap_or_default();
-            let found = error.instance();
-            let shown = found
-                .as_str()
-                .map_or_else(|| found.to_string(), str::to_owned);
+            let found = shown(error.instance());
             let mut finding = Finding::error(
                 SCHEMA,
                 index,
-                format!("`{shown}` is not one of {}", allowed.join(", ")),
+                format!("`{found}` is not one of {}", allowed.join(", ")),
             )
             .at(pointer);
-            if let Some(best) = suggest::did_you_mean(&shown, allowed.iter().copied()) {
+            if let Some(best) = suggest::did_you_mean(&found, allowed.iter().map(String::as_str)) {
                 finding = finding.help(format!("did you mean `{best}`?"));
             }
             out.push(finding);
         }
         _ => out.push(Finding::error(SCHEMA, index, error.to_string()).at(pointer)),
     }
+}
+
+/// A string as itself, anything else as JSON.
+fn shown(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
 }
 
 /// "string \"80\"", "a mapping", "a list", "true", "3".

@@ -2,10 +2,12 @@
 //! minor (unknown fields, wrong types, missing required fields, bad enum values, removed API
 //! versions, unknown kinds), as [`Finding`]s with the JSON pointer of the field.
 //!
-//! Architecture invariant: pure. The schemas are embedded in the binary ([`schemas`]); user
-//! CRDs are handed in as parsed values. One [`Validator`] compiles each kind's schema once, on
+//! Architecture invariant: pure. The schemas are embedded in the binary ([`schemas`]), the
+//! Calico ones derived from kforge's own types ([`calico`]); user CRDs are handed in as parsed
+//! values. One [`Validator`] compiles each kind's schema once, on
 //! first use, and is shared across threads.
 
+pub mod calico;
 pub mod crd;
 pub mod documents;
 pub mod locate;

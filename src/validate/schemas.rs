@@ -1,5 +1,6 @@
 //! The strict schemas embedded in the binary, one file per supported Kubernetes minor
-//! (`schemas/k8s/v1.XX.json`, written by `scripts/gen-schemas.sh`), parsed on first use.
+//! (`schemas/k8s/v1.XX.json`, written by `scripts/gen-schemas.sh`), parsed on first use and
+//! joined by the Calico kinds kforge derives from its own types ([`super::calico`]).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -108,7 +109,7 @@ fn parse(version: &'static str, text: &str) -> Option<SchemaSet> {
         Value::Object(map) => map,
         _ => return None,
     };
-    let kinds = value
+    let mut kinds: HashMap<(String, String), KindInfo> = value
         .get("kinds")?
         .as_object()?
         .iter()
@@ -123,6 +124,8 @@ fn parse(version: &'static str, text: &str) -> Option<SchemaSet> {
             ))
         })
         .collect();
+    let mut definitions = definitions;
+    super::calico::add_to(&mut kinds, &mut definitions);
     Some(SchemaSet {
         version,
         kinds,

@@ -4,7 +4,8 @@
 //! embedded files small.
 //!
 //! Shared, through `#[path]`, with `tools/schemagen` (which writes `schemas/k8s/*.json`), so
-//! the committed schemas and the user CRDs read at run time are tightened by the same code.
+//! the committed schemas, the Calico schemas kforge derives from its own types
+//! (`validate/calico.rs`) and the user CRDs read at run time are tightened by the same code.
 //! Pure functions over `serde_json::Value`; no kforge types.
 
 use serde_json::{Map, Value};

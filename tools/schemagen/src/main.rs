@@ -1,19 +1,19 @@
 //! Writes the strict schema file kforge embeds for one Kubernetes minor
 //! (`schemas/k8s/v1.XX.json`) to stdout: every top-level kind of k8s-openapi (built with that
-//! minor's feature) plus the Calico `projectcalico.org/v3` kinds from the pinned CRDs.
+//! minor's feature). The Calico kinds are not here: kforge derives them from its own types at
+//! run time (`src/validate/calico.rs`).
 //!
-//! Usage: `schemagen 1.33 ../shared/data/calico-v3-crds > schemas/k8s/v1.33.json`
+//! Usage: `schemagen 1.33 > schemas/k8s/v1.33.json`
 //! (run through `scripts/gen-schemas.sh`, which also regenerates `kinds.rs`).
 
-#[path = "../../../src/validate/crd.rs"]
-mod crd;
 mod kinds;
+// Its CRD half serves kforge's `--crd` only.
+#[allow(dead_code)]
 #[path = "../../../src/validate/strict.rs"]
 mod strict;
 
 use std::collections::BTreeMap;
 use std::error::Error;
-use std::path::Path;
 
 use k8s_openapi::{ClusterResourceScope, NamespaceResourceScope, Resource};
 use schemars::generate::SchemaSettings;
@@ -58,8 +58,8 @@ const QUANTITY: &str = "io.k8s.apimachinery.pkg.api.resource.Quantity";
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [version, calico_dir] = args.as_slice() else {
-        return Err("usage: schemagen <1.XX> <calico-crd-dir>".into());
+    let [version] = args.as_slice() else {
+        return Err("usage: schemagen <1.XX>".into());
     };
     let mut generator = SchemaSettings::draft2020_12().into_generator();
     let mut kinds = BTreeMap::new();
@@ -84,37 +84,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut definitions: BTreeMap<String, Value> = generated.into_iter().collect();
     // The API server reads a quantity from a JSON number as well as from a string.
     definitions.insert(QUANTITY.into(), json!({"type": ["string", "number"]}));
-    for (kind, definition) in calico_kinds(Path::new(calico_dir))? {
-        let name = format!("org.projectcalico.v3.{}", kind.kind);
-        kinds.insert(
-            format!("{} {}", kind.api_version, kind.kind),
-            json!({"definition": name, "namespaced": kind.namespaced}),
-        );
-        definitions.insert(name, definition);
-    }
     print!("{}", render(version, &kinds, &definitions)?);
     Ok(())
-}
-
-/// The Calico v3 kinds, from every CRD file in the directory.
-fn calico_kinds(dir: &Path) -> Result<Vec<(crd::CrdKind, Value)>, Box<dyn Error>> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    paths.sort();
-    let mut out = Vec::new();
-    for path in paths {
-        let text = std::fs::read_to_string(&path)?;
-        let crd: Value = serde_yaml::from_str(&text)?;
-        for kind in crd::crd_kinds(&crd).map_err(|e| format!("{}: {e}", path.display()))? {
-            let schema = kind.schema.clone();
-            out.push((kind, schema));
-        }
-    }
-    Ok(out)
 }
 
 /// One line per kind and per definition, so that a version bump reads as a small diff.
@@ -125,7 +96,7 @@ fn render(
 ) -> Result<String, Box<dyn Error>> {
     let mut text = String::from("{\n");
     text.push_str(&format!(
-        "\"kubernetesVersion\": {},\n\"generator\": \"tools/schemagen (k8s-openapi 0.29, Calico CRDs); regenerate with scripts/gen-schemas.sh\",\n",
+        "\"kubernetesVersion\": {},\n\"generator\": \"tools/schemagen (k8s-openapi 0.29); regenerate with scripts/gen-schemas.sh\",\n",
         serde_json::to_string(version)?
     ));
     text.push_str("\"kinds\": {\n");
