@@ -91,7 +91,8 @@ K8S_VERSION=1.33
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH=$TARGET_DIR/bench
 # A smoke run does not overwrite the full run's table.
-RESULTS=$BENCH/results$([[ $SMOKE -eq 1 ]] && echo -smoke).md
+RESULTS=$BENCH/results.md
+if [[ $SMOKE -eq 1 ]]; then RESULTS=$BENCH/results-smoke.md; fi
 
 section() {
   printf '\n==> %s\n' "$*"
