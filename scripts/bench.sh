@@ -159,6 +159,12 @@ own_ticks() {
   sed 's/^.*) //' "/proc/$$/stat" | awk '{ print $12 + $13 + $14 + $15 }'
 }
 CLK_TCK=$(getconf CLK_TCK)
+# Microseconds in which some task waited for I/O (pressure stall
+# information); 0 where the kernel does not provide it.
+io_stall_us() {
+  sed -n 's/^some .*total=\([0-9]*\)$/\1/p' /proc/pressure/io 2>/dev/null || echo 0
+}
+IO_STALL_START=$(io_stall_us)
 RUN_START=$EPOCHREALTIME
 MACHINE_TICKS_START=$(machine_ticks)
 OWN_TICKS_START=$(own_ticks)
@@ -414,6 +420,7 @@ OTHER_CPU=$(awk -v m0="$MACHINE_TICKS_START" -v m1="$(machine_ticks)" \
   -v o0="$OWN_TICKS_START" -v o1="$(own_ticks)" -v hz="$CLK_TCK" \
   'BEGIN { v = ((m1 - m0) - (o1 - o0)) / hz; if (v < 0) v = 0; printf "%.0f", v }')
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+IO_STALL=$(awk -v a="${IO_STALL_START:-0}" -v b="$(io_stall_us)" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
 
 label() {
   case $1 in
@@ -566,6 +573,7 @@ machine() {
   echo "- Run: $RUN_SECONDS s in all; kforge steps $REPS runs each (median wall, highest RSS), peers once"
   echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at end: $LOAD_END"
   echo "- CPU time other processes used during the run: $OTHER_CPU s over $RUN_SECONDS s$(disturbance)"
+  echo "- Time some task (this run's or another's) stalled on I/O: $IO_STALL s (/proc/pressure/io); writing files is what it slows"
 }
 
 disturbance() {
