@@ -60,7 +60,7 @@ for arg in "$@"; do
     --write-benchmarks) WRITE_BENCHMARKS=1 ;;
     --keep) KEEP=1 ;;
     -h | --help)
-      sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
