@@ -312,7 +312,7 @@ struct Parsed {
     /// `metadata.name`, when the document has one (the schema pass reports it otherwise).
     name: Option<String>,
     document: serde_json::Value,
-    spans: SpanMap,
+    spans: std::sync::Arc<SpanMap>,
     /// The directory `fromFile` and `resources` paths are relative to.
     base_dir: PathBuf,
 }
@@ -356,18 +356,24 @@ fn parse(path: &Path, root: &Path) -> Result<Parsed, Vec<Diagnostic>> {
         path: path.to_owned(),
         name,
         document,
-        spans,
+        spans: spans.into(),
         base_dir,
     })
 }
 
 /// The blueprint as an environment sees it: merged with its overlay, schema-checked, typed.
 fn merged(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<load::Loaded, Vec<Diagnostic>> {
-    let (document, spans) = match overlay {
-        Some(overlay) => overlay::merge(&parsed.document, &parsed.spans, overlay)?,
-        None => (parsed.document.clone(), parsed.spans.clone()),
-    };
-    load::from_value(document, spans, parsed.base_dir.clone())
+    match overlay {
+        Some(overlay) => {
+            let (document, spans) = overlay::merge(&parsed.document, &parsed.spans, overlay)?;
+            load::from_value(document, spans, parsed.base_dir.clone())
+        }
+        None => load::from_document(
+            &parsed.document,
+            parsed.spans.clone(),
+            parsed.base_dir.clone(),
+        ),
+    }
 }
 
 /// Checks, expands and emits one blueprint for one environment. Every problem found is
@@ -799,7 +805,7 @@ fn show(blueprint: Option<&str>, env: &str) -> u8 {
                 return BAD_INPUT;
             }
         },
-        None => (parsed.document.clone(), parsed.spans.clone()),
+        None => (parsed.document.clone(), SpanMap::clone(&parsed.spans)),
     };
     println!(
         "# kforge show: blueprint `{}`, environment `{env}`; each field names the file:line:col that set it",

@@ -24,7 +24,13 @@ pub fn blueprint(name: &str, apps: usize) -> String {
             "    - name: team-{n}\n      quota: {{requests.cpu: \"40\", requests.memory: 80Gi, pods: \"500\"}}\n      limits:\n        default: {{cpu: 200m, memory: 256Mi}}\n        defaultRequest: {{cpu: 50m, memory: 64Mi}}\n      isolation: default-deny\n"
         ));
     }
-    text.push_str("  storage:\n    classes:\n      - name: nfs\n        nfs: {server: 10.0.0.10, share: /srv/nfs}\n        default: true\n  apps:\n");
+    text.push_str("  storage:\n    classes:\n      - name: nfs\n        nfs: {server: 10.0.0.10, share: /srv/nfs}\n        default: true\n");
+    // An empty block would read as `apps: null`.
+    text.push_str(if apps == 0 {
+        "  apps: []\n"
+    } else {
+        "  apps:\n"
+    });
     for i in 0..apps {
         let ns = i % NAMESPACES;
         // Each app talks to the one before it in its namespace, as services in a chain do.
@@ -118,6 +124,15 @@ mod tests {
             .filter(|o| o.origin.starts_with("/spec/apps/7"))
             .count();
         assert_eq!(per_app, OBJECTS_PER_APP);
+    }
+
+    #[test]
+    fn a_blueprint_without_apps_still_loads() {
+        let loaded = load_blueprint(
+            SourceFile::new("tiny.yaml", blueprint("tiny", 0)),
+            ".".into(),
+        );
+        assert!(loaded.is_ok());
     }
 
     #[test]

@@ -22,7 +22,9 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub blueprint: Blueprint,
-    pub spans: SpanMap,
+    /// Shared: every environment of a blueprint without overlay uses the parsed spans as
+    /// they are.
+    pub spans: Arc<SpanMap>,
     /// The directory `fromFile` and `resources` paths are relative to.
     pub base_dir: PathBuf,
 }
@@ -94,7 +96,17 @@ pub fn from_value(
     spans: SpanMap,
     base_dir: PathBuf,
 ) -> Result<Loaded, Vec<Diagnostic>> {
-    let diagnostics = schema::validate(&value, &spans);
+    from_document(&value, Arc::new(spans), base_dir)
+}
+
+/// [`from_value`] without taking the document: nothing is copied for a blueprint rendered
+/// as it is.
+pub fn from_document(
+    value: &Value,
+    spans: Arc<SpanMap>,
+    base_dir: PathBuf,
+) -> Result<Loaded, Vec<Diagnostic>> {
+    let diagnostics = schema::validate(value, &spans);
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
