@@ -53,6 +53,20 @@ fn compiled() -> &'static Compiled {
     })
 }
 
+/// What a type error expected, as words: `integer`, or `string or integer` (null, which
+/// stands for "may be absent", left out).
+pub fn expected_types(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(t) => t.to_string(),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|t| t.to_string())
+            .filter(|t| t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
+    }
+}
+
 /// The names of the fields of a blueprint's `spec`.
 pub fn spec_fields() -> Vec<String> {
     property_names(&compiled().schema, "/spec")
@@ -131,15 +145,7 @@ fn translate(
             );
         }
         ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(set) => set
-                    .iter()
-                    .map(|t| t.to_string())
-                    .filter(|t| t != "null")
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            };
+            let expected = expected_types(kind);
             out.push(type_mismatch(&expected, instance, &pointer, spans));
         }
         ValidationErrorKind::Enum { options } => {

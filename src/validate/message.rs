@@ -2,7 +2,7 @@
 //! did-you-mean drawn from the names the schema allows at that place.
 
 use jsonschema::ValidationError;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use super::SCHEMA;
@@ -40,15 +40,7 @@ pub fn translate(root: &Value, error: &ValidationError<'_>, index: usize, out: &
             );
         }
         ValidationErrorKind::Type { kind } => {
-            let expected = match kind {
-                TypeKind::Single(t) => t.to_string(),
-                TypeKind::Multiple(set) => set
-                    .iter()
-                    .map(|t| t.to_string())
-                    .filter(|t| t != "null")
-                    .collect::<Vec<_>>()
-                    .join(" or "),
-            };
+            let expected = crate::load::schema::expected_types(kind);
             let mut finding = Finding::error(
                 SCHEMA,
                 index,
