@@ -79,6 +79,7 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
     for (i, cm) in spec.config_maps.iter().enumerate() {
         let data = standalone_data(x, i);
         x.configs
+            .to_mut()
             .insert((cm.namespace.clone(), cm.name.clone()), data.clone());
         let object = ConfigMap {
             metadata: x.labels.meta(&cm.name, Some(&cm.namespace), &cm.name),
@@ -98,6 +99,7 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
         };
         let name = app_config_name(app);
         x.configs
+            .to_mut()
             .insert((app.namespace.clone(), name.clone()), data.clone());
         let object = ConfigMap {
             metadata: x.labels.meta(&name, Some(&app.namespace), &app.name),

@@ -17,10 +17,12 @@ mod service;
 mod storage;
 mod workload;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use k8s_openapi::Resource;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -160,13 +162,17 @@ pub fn resolve_reference(root: &Path, base_dir: &Path, path: &str) -> Result<Pat
     Ok(resolved)
 }
 
+/// ConfigMap data by (namespace, name).
+pub(crate) type ConfigData = BTreeMap<(String, String), BTreeMap<String, String>>;
+
 /// Shared state of one expansion: the blueprint, its inputs and the objects so far.
 pub(crate) struct Expansion<'a> {
     pub loaded: &'a Loaded,
     pub inputs: &'a Inputs,
     pub labels: Labels,
     /// The data of every ConfigMap expanded so far, by (namespace, name), for checksums.
-    pub configs: BTreeMap<(String, String), BTreeMap<String, String>>,
+    /// Borrowed by the per-app expansions, which run in parallel once every ConfigMap is in.
+    pub configs: Cow<'a, ConfigData>,
     pub objects: Vec<Object>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -222,7 +228,7 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
         loaded,
         inputs,
         labels: Labels::new(&loaded.blueprint),
-        configs: BTreeMap::new(),
+        configs: Cow::Owned(BTreeMap::new()),
         objects: Vec::new(),
         diagnostics: Vec::new(),
     };
@@ -230,12 +236,30 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
     storage::expand(&mut x);
     config::expand(&mut x);
     secret::expand(&mut x);
-    for index in 0..loaded.blueprint.spec.apps.len() {
-        workload::expand(&mut x, index);
-        service::expand(&mut x, index);
-        rbac::expand(&mut x, index);
-        scaling::expand(&mut x, index);
-        calico::expand_app(&mut x, index);
+    // Apps expand independently of each other: in parallel, each into its own buffers,
+    // which are then appended in the blueprint's order.
+    let parts: Vec<(Vec<Object>, Vec<Diagnostic>)> = (0..loaded.blueprint.spec.apps.len())
+        .into_par_iter()
+        .map(|index| {
+            let mut app = Expansion {
+                loaded,
+                inputs,
+                labels: x.labels.clone(),
+                configs: Cow::Borrowed(&*x.configs),
+                objects: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            workload::expand(&mut app, index);
+            service::expand(&mut app, index);
+            rbac::expand(&mut app, index);
+            scaling::expand(&mut app, index);
+            calico::expand_app(&mut app, index);
+            (app.objects, app.diagnostics)
+        })
+        .collect();
+    for (objects, diagnostics) in parts {
+        x.objects.extend(objects);
+        x.diagnostics.extend(diagnostics);
     }
     lint_allow_annotations(&mut x);
     calico::expand_global(&mut x);
