@@ -569,6 +569,7 @@ fn plan_run(given: &[PathBuf], envs: &[String], root: &Path) -> Result<Plan, Vec
 /// of them (each once, though every environment of a blueprint meets its base's) before
 /// giving up.
 fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec<Rendering>, u8> {
+    crate::validate::render::warm_up_in_background();
     let root = repository_root();
     let plan = match plan_run(given, envs, &root) {
         Ok(plan) => plan,

@@ -186,6 +186,14 @@ impl Validator {
         finding.at("/kind").help(help)
     }
 
+    /// Compiles the schemas of these kinds now (in parallel), so that a later validation
+    /// finds them ready; unknown kinds are skipped.
+    pub fn warm(&self, kinds: &[(&str, &str)]) {
+        kinds.par_iter().for_each(|(api_version, kind)| {
+            let _ = self.compiled(api_version, kind);
+        });
+    }
+
     /// The compiled schema of a kind, compiled on first use; `None` when there is no schema,
     /// `Some(None)` when it does not compile.
     fn compiled(&self, api_version: &str, kind: &str) -> Option<Arc<OnceLock<Option<Compiled>>>> {

@@ -15,6 +15,46 @@ use crate::finding::Finding;
 use crate::load::Loaded;
 use crate::load::schema::field_path;
 
+/// The kinds kforge's own expansion emits.
+const EMITTED_KINDS: &[(&str, &str)] = &[
+    ("v1", "Namespace"),
+    ("v1", "ResourceQuota"),
+    ("v1", "LimitRange"),
+    ("v1", "ConfigMap"),
+    ("v1", "Secret"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("v1", "PersistentVolume"),
+    ("v1", "PersistentVolumeClaim"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+    ("storage.k8s.io/v1", "StorageClass"),
+    ("projectcalico.org/v3", "NetworkPolicy"),
+    ("projectcalico.org/v3", "GlobalNetworkPolicy"),
+];
+
+/// Compiles the schemas of every kind kforge emits for the default Kubernetes version, on a
+/// background thread: `render` starts it before parsing (which runs on one core), so the
+/// second core has the validators ready when the objects arrive. A blueprint that targets
+/// another version simply compiles its own on first use.
+pub fn warm_up_in_background() {
+    std::thread::spawn(|| {
+        if let Ok(validator) = shared_validator(DEFAULT_VERSION) {
+            validator.warm(EMITTED_KINDS);
+        }
+    });
+}
+
 /// One shared validator per supported version, so each kind compiles once per process.
 pub fn shared_validator(version: &str) -> Result<&'static Validator, String> {
     static VALIDATORS: [OnceLock<Result<Validator, String>>; 3] =
