@@ -40,6 +40,19 @@ fn render(fixture: &str) -> String {
         },
     )
     .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.render(false)).collect::<String>()));
+    // Every feature's output is valid as a whole: schemas of its Kubernetes version, and
+    // references between its objects (lint warnings are allowed here).
+    let inputs = Inputs::default();
+    let invalid: Vec<_> = kforge::validate::render::diagnostics(&loaded, &inputs, &objects)
+        .into_iter()
+        .chain(kforge::review::objects(&loaded, &objects))
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(
+        invalid.is_empty(),
+        "{}",
+        invalid.iter().map(|d| d.render(false)).collect::<String>()
+    );
     let tree = emit::emit(loaded.name(), &objects).unwrap();
     tree.iter()
         .map(|(path, text)| format!("### {path}\n{text}"))
