@@ -734,6 +734,23 @@ fn render(
 fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> u8 {
     match compile_all(blueprints, envs, output) {
         Ok(renderings) => {
+            // Secrets need recipients for the tree they would go to (the default `out/`).
+            if renderings.iter().any(|r| !r.secrets.is_empty()) {
+                let problems = match sealing::read_keys(&repository_root()) {
+                    Ok(keys) => renderings
+                        .iter()
+                        .flat_map(|r| {
+                            let dir = Path::new("out").join(&r.name).join(&r.env);
+                            sealing::check_recipients(&r.secrets, &r.recipients, &dir, &keys)
+                        })
+                        .collect(),
+                    Err(problems) => problems,
+                };
+                if !problems.is_empty() {
+                    print_diagnostics(&problems, output);
+                    return BAD_INPUT;
+                }
+            }
             for rendering in renderings {
                 eprintln!(
                     "{}/{}: ok ({} objects)",

@@ -333,6 +333,17 @@ fn a_secret_without_recipients_is_refused_and_never_written() {
         "the value must not be echoed"
     );
     assert!(!repo.path().join("out").exists());
+    // `check` judges it the same way, without writing anything either.
+    let check = repo.kforge(&["check"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(
+        check.stderr.contains("no-encryption-recipients")
+            && check.stderr.contains("--> blueprints/s.yaml:7:"),
+        "{}",
+        check.stderr
+    );
+    assert!(!check.stderr.contains("hunter2-plaintext"));
+    assert!(!repo.path().join("out").exists());
 }
 
 #[test]

@@ -151,6 +151,37 @@ fn rfc3339(time: SystemTime) -> String {
     )
 }
 
+/// For `kforge check`: every Secret of a tree that goes to `dir` has recipients (from the
+/// blueprint or a `.sops.yaml` rule for its output path), as `render` would require.
+pub(super) fn check_recipients(
+    secrets: &[SecretFile],
+    blueprint_recipients: &[String],
+    dir: &Path,
+    keys: &Keys,
+) -> Vec<Diagnostic> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let source = RecipientSource {
+        blueprint: blueprint_recipients.to_vec(),
+        sops_config: keys.sops_config.clone(),
+    };
+    secrets
+        .iter()
+        .filter_map(|secret| {
+            let display = dir.join(&secret.path);
+            let reason = source.for_file(&cwd.join(&display)).err()?;
+            Some(
+                Diagnostic::error(
+                    "no-encryption-recipients",
+                    format!("cannot encrypt `{}`: {reason}", display.display()),
+                )
+                .path(secret.field.clone())
+                .at(secret.origin.clone(), "this Secret")
+                .help("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`) or a `.sops.yaml` creation rule for this path; kforge never writes a Secret in plain text"),
+            )
+        })
+        .collect()
+}
+
 /// Encrypts the Secrets of one rendered tree that goes to `dir`, reusing the files there.
 pub(super) fn seal_tree(
     files: &mut BTreeMap<String, String>,
