@@ -44,17 +44,10 @@ fn main() -> std::io::Result<()> {
     let apps = synthetic::apps_for(objects);
     let dir = tempfile::tempdir()?;
     let root = dir.path();
-    std::fs::create_dir_all(root.join("blueprints"))?;
-    std::fs::create_dir_all(root.join("overlays"))?;
-    std::fs::write(
-        root.join("blueprints/big.yaml"),
-        synthetic::blueprint("big", apps),
-    )?;
-    for env in ["dev", "prod"] {
-        std::fs::write(
-            root.join(format!("overlays/{env}.yaml")),
-            synthetic::overlay(env, "big", apps),
-        )?;
+    for (path, text) in synthetic::repository(objects) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap_or(root))?;
+        std::fs::write(path, text)?;
     }
     std::env::set_current_dir(root)?;
     // Warm the page cache and the lazily compiled schema once.

@@ -9,17 +9,10 @@ fn main() -> std::io::Result<()> {
     let dir = std::path::PathBuf::from(args.next().unwrap_or_else(|| "synthetic".into()));
     let objects: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let apps = synthetic::apps_for(objects);
-    std::fs::create_dir_all(dir.join("blueprints"))?;
-    std::fs::create_dir_all(dir.join("overlays"))?;
-    std::fs::write(
-        dir.join("blueprints/big.yaml"),
-        synthetic::blueprint("big", apps),
-    )?;
-    for env in ["dev", "prod"] {
-        std::fs::write(
-            dir.join(format!("overlays/{env}.yaml")),
-            synthetic::overlay(env, "big", apps),
-        )?;
+    for (path, text) in synthetic::repository(objects) {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
+        std::fs::write(path, text)?;
     }
     println!("{}: {apps} apps", dir.display());
     Ok(())

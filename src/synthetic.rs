@@ -77,6 +77,18 @@ pub fn blueprint(name: &str, apps: usize) -> String {
     text
 }
 
+/// The files of a synthetic repository of about `objects` objects per environment: the
+/// blueprint `big` in `blueprints/` and its overlays `dev` and `prod` in `overlays/`, as
+/// (relative path, text); the caller writes them.
+pub fn repository(objects: usize) -> Vec<(String, String)> {
+    let apps = apps_for(objects);
+    let mut files = vec![("blueprints/big.yaml".to_owned(), blueprint("big", apps))];
+    for env in ["dev", "prod"] {
+        files.push((format!("overlays/{env}.yaml"), overlay(env, "big", apps)));
+    }
+    files
+}
+
 /// An overlay `env` of blueprint `name` that patches every tenth app (image, replicas,
 /// resources, ingress host) and adds one app of its own.
 pub fn overlay(env: &str, name: &str, apps: usize) -> String {
