@@ -815,23 +815,27 @@ fn show(blueprint: Option<&str>, env: &str) -> u8 {
         );
         return BAD_INPUT;
     };
+    // Merged once: printed, then judged exactly as render would judge it.
+    let merged_document;
     let (document, spans) = match target {
         Some(o) => match overlay::merge(&parsed.document, &parsed.spans, o) {
-            Ok(merged) => merged,
+            Ok((document, spans)) => {
+                merged_document = document;
+                (&merged_document, std::sync::Arc::new(spans))
+            }
             Err(problems) => {
                 print_diagnostics(&problems, Output::Text);
                 return BAD_INPUT;
             }
         },
-        None => (parsed.document.clone(), SpanMap::clone(&parsed.spans)),
+        None => (&parsed.document, parsed.spans.clone()),
     };
     println!(
         "# kforge show: blueprint `{}`, environment `{env}`; each field names the file:line:col that set it",
         parsed.name.as_deref().unwrap_or_default()
     );
-    print!("{}", overlay::show(&document, &spans));
-    // The merged blueprint is judged exactly as render would judge it.
-    let problems = match merged(parsed, target.as_ref()) {
+    print!("{}", overlay::show(document, &spans));
+    let problems = match load::from_document(document, spans, parsed.base_dir.clone()) {
         Ok(loaded) => check::check(&loaded),
         Err(problems) => problems,
     };

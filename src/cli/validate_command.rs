@@ -114,7 +114,7 @@ pub fn run(args: &ValidateArgs) -> u8 {
         match result {
             Ok(manifests) => {
                 for manifest in manifests {
-                    if is_kustomization(&manifest.body) {
+                    if crate::validate::is_kustomization(&manifest.body) {
                         continue;
                     }
                     origins.push(Origin {
@@ -181,13 +181,6 @@ pub fn run(args: &ValidateArgs) -> u8 {
         Format::Sarif => print_sarif(&placed, &problems, &inputs),
     }
     code
-}
-
-/// kustomization.yaml files sit beside manifests but are read by kustomize, never applied.
-fn is_kustomization(body: &Value) -> bool {
-    body.get("apiVersion")
-        .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("kustomize.config.k8s.io/"))
 }
 
 fn object_of(manifest: Manifest) -> Object {

@@ -274,39 +274,50 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
 /// An app's `lint.allow` travels with its objects as the `kforge.io/lint-allow` annotation,
 /// so `kforge validate` of the output judges them as `render` did.
 fn lint_allow_annotations(x: &mut Expansion<'_>) {
-    for (i, app) in x.loaded.blueprint.spec.apps.iter().enumerate() {
-        let Some(lint) = &app.lint else { continue };
-        let text = crate::lint::suppress::annotation(
-            lint.allow
-                .iter()
-                .map(|a| (a.rule.as_str(), a.reason.as_str())),
-        );
-        if text.is_empty() {
+    let texts: Vec<String> = x
+        .loaded
+        .blueprint
+        .spec
+        .apps
+        .iter()
+        .map(|app| {
+            app.lint.as_ref().map_or_else(String::new, |lint| {
+                crate::lint::suppress::annotation(
+                    lint.allow
+                        .iter()
+                        .map(|a| (a.rule.as_str(), a.reason.as_str())),
+                )
+            })
+        })
+        .collect();
+    if texts.iter().all(String::is_empty) {
+        return;
+    }
+    // One pass over the objects: an app's objects have an origin under `/spec/apps/<i>`.
+    for object in &mut x.objects {
+        let Some(text) = object
+            .origin
+            .strip_prefix("/spec/apps/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|index| index.parse::<usize>().ok())
+            .and_then(|index| texts.get(index))
+            .filter(|text| !text.is_empty())
+        else {
             continue;
-        }
-        let origin = format!("/spec/apps/{i}");
-        for object in &mut x.objects {
-            let owned = object
-                .origin
-                .strip_prefix(&origin)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
-            if !owned {
-                continue;
-            }
-            if let Some(metadata) = object
-                .body
-                .get_mut("metadata")
-                .and_then(Value::as_object_mut)
-            {
-                let annotations = metadata
-                    .entry("annotations")
-                    .or_insert_with(|| Value::Object(serde_json::Map::new()));
-                if let Some(map) = annotations.as_object_mut() {
-                    map.insert(
-                        crate::lint::suppress::ANNOTATION.to_owned(),
-                        Value::String(text.clone()),
-                    );
-                }
+        };
+        if let Some(metadata) = object
+            .body
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+        {
+            let annotations = metadata
+                .entry("annotations")
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Some(map) = annotations.as_object_mut() {
+                map.insert(
+                    crate::lint::suppress::ANNOTATION.to_owned(),
+                    Value::String(text.clone()),
+                );
             }
         }
     }

@@ -54,13 +54,6 @@ impl SpanMap {
             .map(|f| self.span(f.file, f.key.clone().unwrap_or_else(|| f.value.clone())))
     }
 
-    /// The span of the value exactly at `pointer`, without falling back to an ancestor.
-    pub fn exact(&self, pointer: &str) -> Option<Span> {
-        self.fields
-            .get(pointer)
-            .map(|f| self.span(f.file, f.value.clone()))
-    }
-
     /// Masks the values of every field whose pointer matches `secret` in the source text the
     /// diagnostics show.
     pub fn redact(&mut self, secret: impl Fn(&str) -> bool) {

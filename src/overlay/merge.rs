@@ -252,11 +252,8 @@ impl Merger<'_> {
                     let pj = format!("{pp}/{j}");
                     self.spans.graft(&mk, self.patch_spans, &pj);
                     self.spans.remove_subtree(&format!("{mk}/{DELETE}"));
-                    let mut value = self.fresh(&patch[j], &pj);
-                    if let Some(map) = value.as_object_mut() {
-                        map.remove(DELETE);
-                    }
-                    merged.push(value);
+                    // `fresh` leaves out `$delete: false` (and reports any other `$delete`).
+                    merged.push(self.fresh(&patch[j], &pj));
                 }
             }
         }

@@ -119,9 +119,7 @@ impl Validator {
                     .help("every Kubernetes object needs `apiVersion` and `kind` strings"),
             ];
         };
-        // kustomization.yaml files sit beside manifests (kforge writes one per tree) but are
-        // read by kustomize, never sent to the cluster.
-        if api_version.starts_with("kustomize.config.k8s.io/") {
+        if is_kustomization(object) {
             return Vec::new();
         }
         if let Some(gone) = removed::removed_api(api_version, kind, self.set.version) {
@@ -228,6 +226,15 @@ impl Validator {
         });
         Some(cell)
     }
+}
+
+/// Whether a document is a kustomization.yaml: it sits beside manifests (kforge writes one
+/// per tree) but is read by kustomize, never sent to the cluster.
+pub fn is_kustomization(object: &Value) -> bool {
+    object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("kustomize.config.k8s.io/"))
 }
 
 /// Whether a finding is best shown at the field's key (an unknown field: the name is wrong)
