@@ -43,7 +43,7 @@ fn main() {
     };
     let file = SourceFile::new("big.yaml", text);
     let (document, spans) = load::parse_blueprint(&file).unwrap_or_else(|_| std::process::exit(2));
-    lap("parse (marked-yaml, spans)", &mut stages);
+    lap("parse (YAML events, spans)", &mut stages);
     let loaded =
         load::from_value(document, spans, ".".into()).unwrap_or_else(|_| std::process::exit(2));
     lap("schema + serde", &mut stages);

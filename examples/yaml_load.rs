@@ -1,4 +1,4 @@
-//! Measures blueprint loading: kforge's span-aware loader (marked-yaml + schema validation +
+//! Measures blueprint loading: kforge's span-aware loader (yaml-rust2 events + schema validation +
 //! serde) against plain serde_yaml deserialisation without spans, on a generated blueprint.
 //! Run: `cargo run --release --example yaml_load [APPS]`.
 
@@ -47,7 +47,7 @@ fn main() {
     let plain = best_of(5, || serde_yaml::from_str::<Blueprint>(&text).is_ok());
     println!("blueprint: {apps} apps, {} bytes", text.len());
     println!(
-        "kforge loader (marked-yaml, spans, schema, serde): {:>8.1} ms",
+        "kforge loader (spans, schema, serde)        : {:>8.1} ms",
         spanned * 1e3
     );
     println!(

@@ -17,8 +17,13 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// A byte-order mark at the start (editors on Windows write one) is dropped: it is not
+    /// part of the first key.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Arc<Self> {
-        let text = text.into();
+        let mut text = text.into();
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();

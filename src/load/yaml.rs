@@ -1,13 +1,15 @@
 //! YAML text -> JSON value plus a span for every field, so that any later stage can point at
-//! the line a value came from. Uses marked-yaml (see ARCHITECTURE.md for why).
+//! the line a value came from. Reads yaml-rust2's parser events directly (see ARCHITECTURE.md
+//! for why).
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 use std::ops::{Bound, Range};
 use std::sync::Arc;
 
-use marked_yaml::loader::{LoadError, LoaderOptions, parse_yaml_with_options};
-use marked_yaml::{Marker, Node};
 use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
 
@@ -143,31 +145,318 @@ fn subtree<'a>(
 
 /// Escapes one JSON-pointer segment (RFC 6901).
 pub fn escape_segment(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+    let mut escaped = String::with_capacity(segment.len());
+    push_escaped(&mut escaped, segment);
+    escaped
 }
+
+/// Appends one escaped JSON-pointer segment to `pointer`.
+fn push_escaped(pointer: &mut String, segment: &str) {
+    if !segment.contains(['~', '/']) {
+        pointer.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+/// Deeper nesting than this is refused: no blueprint needs it, and it bounds the loader's
+/// stack of open collections.
+const MAX_DEPTH: usize = 128;
 
 /// Parses one YAML document whose top level is a mapping.
 pub fn parse(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>> {
-    let options = LoaderOptions::default()
-        .error_on_duplicate_keys(true)
-        .prevent_coercion(true);
-    let node =
-        parse_yaml_with_options(0, &file.text, options).map_err(|e| vec![load_error(file, e)])?;
+    let mut loader = Loader::new(file);
+    let mut parser = Parser::new_from_str(&file.text);
+    // Driven event by event (yaml-rust2's own `load` recurses once per nesting level).
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| vec![scan_error(file, &e)])?;
+        if loader.event(event, mark) {
+            break;
+        }
+    }
+    let (value, fields) = loader.finish().map_err(|e| vec![load_error(file, e)])?;
+    let mut spans = SpanMap::new(file.clone());
     // Collected in document order, then sorted once: building the ordered map from a sorted
     // list is much cheaper than inserting pointer by pointer.
-    let mut fields = Vec::new();
-    let value = convert(&node, String::new(), None, file, &mut fields);
-    let mut spans = SpanMap::new(file.clone());
     spans.fields = fields.into_iter().collect();
     Ok((value, spans))
 }
 
-fn offset(file: &SourceFile, marker: &Marker) -> usize {
-    file.offset(marker.line(), marker.column())
+/// Why a document that is valid YAML is not a blueprint document.
+enum LoadError {
+    TopLevelMustBeMapping(Marker),
+    UnexpectedAnchor(Marker),
+    UnexpectedTag(Marker),
+    MappingKeyMustBeScalar(Marker),
+    SecondDocument(Marker),
+    TooDeep(Marker),
+    /// Where the two definitions' keys start, and the key.
+    DuplicateKey {
+        first: Option<usize>,
+        second: usize,
+        key: String,
+    },
 }
 
-fn point(file: &Arc<SourceFile>, marker: &Marker) -> Span {
-    let start = offset(file, marker);
+/// A collection being read, with the pointer length that is its own pointer.
+enum Frame {
+    Mapping {
+        map: Map<String, Value>,
+        start: usize,
+        /// Where the first key starts: a block mapping's own mark sits at its first `:`.
+        first_key: Option<usize>,
+        /// The key whose value is being read.
+        key: Option<(String, Range<usize>)>,
+        pointer_len: usize,
+    },
+    Sequence {
+        items: Vec<Value>,
+        start: usize,
+        pointer_len: usize,
+    },
+}
+
+/// Builds the JSON value and the span of every node from yaml-rust2's events.
+struct Loader<'f> {
+    file: &'f SourceFile,
+    /// Markers count characters; in an all-ASCII file that is the byte offset.
+    ascii: bool,
+    /// The pointer of the node being read.
+    pointer: String,
+    stack: Vec<Frame>,
+    fields: Vec<(String, FieldSpan)>,
+    root: Option<Value>,
+    error: Option<LoadError>,
+}
+
+impl<'f> Loader<'f> {
+    fn new(file: &'f SourceFile) -> Self {
+        Loader {
+            file,
+            ascii: file.text.is_ascii(),
+            pointer: String::new(),
+            stack: Vec::new(),
+            fields: Vec::new(),
+            root: None,
+            error: None,
+        }
+    }
+
+    fn offset(&self, mark: Marker) -> usize {
+        if self.ascii {
+            mark.index().min(self.file.text.len())
+        } else {
+            offset(self.file, mark)
+        }
+    }
+
+    /// Takes one event; true when the document is complete (or refused) and reading stops.
+    fn event(&mut self, event: Event, mark: Marker) -> bool {
+        if self.error.is_some() {
+            // Like a failed document, read to its end: a syntax error further on is the
+            // one to report.
+            return matches!(event, Event::DocumentEnd | Event::StreamEnd);
+        }
+        match event {
+            Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
+            Event::DocumentStart => {
+                if self.root.is_some() {
+                    self.error = Some(LoadError::SecondDocument(mark));
+                    return true;
+                }
+            }
+            Event::StreamEnd => {
+                if self.root.is_none() {
+                    // An empty file is an empty mapping.
+                    let at = self.offset(mark);
+                    self.complete(Value::Object(Map::new()), at, at);
+                }
+                return true;
+            }
+            Event::Alias(_) => self.error = Some(LoadError::UnexpectedAnchor(mark)),
+            Event::Scalar(text, style, anchor, tag) => {
+                if tag.is_some() {
+                    self.error = Some(LoadError::UnexpectedTag(mark));
+                } else if anchor != 0 {
+                    self.error = Some(LoadError::UnexpectedAnchor(mark));
+                } else {
+                    self.scalar(text, style, mark);
+                }
+            }
+            Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                let mapping = matches!(event, Event::MappingStart(..));
+                if tag.is_some() {
+                    self.error = Some(LoadError::UnexpectedTag(mark));
+                } else if anchor != 0 {
+                    self.error = Some(LoadError::UnexpectedAnchor(mark));
+                } else {
+                    self.open(mapping, mark);
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => self.close(mark),
+        }
+        false
+    }
+
+    fn scalar(&mut self, text: String, style: TScalarStyle, mark: Marker) {
+        let start = self.offset(mark);
+        let end = scalar_end(&self.file.text, start, &text);
+        match self.stack.last_mut() {
+            None => self.error = Some(LoadError::TopLevelMustBeMapping(mark)),
+            Some(Frame::Mapping {
+                key: key @ None,
+                first_key,
+                ..
+            }) => {
+                first_key.get_or_insert(start);
+                self.pointer.push('/');
+                push_escaped(&mut self.pointer, &text);
+                *key = Some((text, start..end));
+            }
+            Some(_) => {
+                self.enter_item();
+                let value = if style == TScalarStyle::Plain {
+                    plain_scalar(&text)
+                } else {
+                    Value::String(text)
+                };
+                self.complete(value, start, end);
+            }
+        }
+    }
+
+    fn open(&mut self, mapping: bool, mark: Marker) {
+        match self.stack.last() {
+            None if !mapping => {
+                self.error = Some(LoadError::TopLevelMustBeMapping(mark));
+                return;
+            }
+            Some(Frame::Mapping { key: None, .. }) => {
+                self.error = Some(LoadError::MappingKeyMustBeScalar(mark));
+                return;
+            }
+            _ if self.stack.len() >= MAX_DEPTH => {
+                self.error = Some(LoadError::TooDeep(mark));
+                return;
+            }
+            _ => {}
+        }
+        self.enter_item();
+        let start = self.offset(mark);
+        let pointer_len = self.pointer.len();
+        self.stack.push(if mapping {
+            Frame::Mapping {
+                map: Map::new(),
+                start,
+                first_key: None,
+                key: None,
+                pointer_len,
+            }
+        } else {
+            Frame::Sequence {
+                items: Vec::new(),
+                start,
+                pointer_len,
+            }
+        });
+    }
+
+    fn close(&mut self, mark: Marker) {
+        let end = self.offset(mark);
+        match self.stack.pop() {
+            Some(Frame::Mapping {
+                map,
+                start,
+                first_key,
+                ..
+            }) => {
+                let start = first_key.map_or(start, |k| k.min(start));
+                self.complete(Value::Object(map), start, end);
+            }
+            Some(Frame::Sequence { items, start, .. }) => {
+                self.complete(Value::Array(items), start, end);
+            }
+            None => {}
+        }
+    }
+
+    /// A sequence's next item: its index joins the pointer.
+    fn enter_item(&mut self) {
+        if let Some(Frame::Sequence { items, .. }) = self.stack.last() {
+            let index = items.len();
+            // Writing to a String cannot fail.
+            let _ = write!(self.pointer, "/{index}");
+        }
+    }
+
+    /// Records the span of the node just read and hands its value to its parent.
+    fn complete(&mut self, value: Value, start: usize, end: usize) {
+        let key = match self.stack.last_mut() {
+            Some(Frame::Mapping { key, .. }) => key.take(),
+            _ => None,
+        };
+        self.fields.push((
+            self.pointer.clone(),
+            FieldSpan {
+                file: 0,
+                key: key.as_ref().map(|(_, range)| range.clone()),
+                value: start..end.max(start),
+            },
+        ));
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Mapping {
+                map, pointer_len, ..
+            }) => {
+                let (name, range) = key.unwrap_or_default();
+                if map.contains_key(&name) {
+                    // The first definition is the first node recorded at the same pointer.
+                    let first = self
+                        .fields
+                        .iter()
+                        .find(|(p, _)| *p == self.pointer)
+                        .and_then(|(_, f)| f.key.as_ref().map(|k| k.start));
+                    self.error = Some(LoadError::DuplicateKey {
+                        first,
+                        second: range.start,
+                        key: name,
+                    });
+                } else {
+                    map.insert(name, value);
+                }
+                self.pointer.truncate(*pointer_len);
+            }
+            Some(Frame::Sequence {
+                items, pointer_len, ..
+            }) => {
+                items.push(value);
+                self.pointer.truncate(*pointer_len);
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(Value, Vec<(String, FieldSpan)>), LoadError> {
+        match self.error {
+            Some(error) => Err(error),
+            None => Ok((self.root.unwrap_or_default(), self.fields)),
+        }
+    }
+}
+/// The byte offset of a marker (yaml-rust2 counts lines from 1, columns in characters from 0).
+fn offset(file: &SourceFile, mark: Marker) -> usize {
+    file.offset(mark.line(), mark.col() + 1)
+}
+
+/// A one-character span at `start`.
+fn point_at(file: &Arc<SourceFile>, start: usize) -> Span {
     let end = file.text[start..]
         .char_indices()
         .nth(1)
@@ -178,107 +467,58 @@ fn point(file: &Arc<SourceFile>, marker: &Marker) -> Span {
     }
 }
 
+fn point(file: &Arc<SourceFile>, mark: Marker) -> Span {
+    point_at(file, offset(file, mark))
+}
+
+fn scan_error(file: &Arc<SourceFile>, error: &ScanError) -> Diagnostic {
+    Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", error.info()))
+        .at(
+            Some(point(file, *error.marker())),
+            "the parser stopped here",
+        )
+        .help("check the indentation and quoting around this line")
+}
+
 fn load_error(file: &Arc<SourceFile>, error: LoadError) -> Diagnostic {
     match error {
-        LoadError::ScanError(marker, scan) => {
-            Diagnostic::error("yaml-syntax", format!("invalid YAML: {}", scan.info()))
-                .at(Some(point(file, &marker)), "the parser stopped here")
-                .help("check the indentation and quoting around this line")
+        LoadError::TopLevelMustBeMapping(mark) => {
+            Diagnostic::error("yaml-syntax", "the document must be a mapping")
+                .at(Some(point(file, mark)), "expected `apiVersion: ...` here")
         }
-        LoadError::TopLevelMustBeMapping(marker) => {
-            Diagnostic::error("yaml-syntax", "the document must be a mapping").at(
-                Some(point(file, &marker)),
-                "expected `apiVersion: ...` here",
-            )
-        }
-        LoadError::UnexpectedAnchor(marker) => Diagnostic::error(
+        LoadError::UnexpectedAnchor(mark) => Diagnostic::error(
             "yaml-syntax",
             "YAML anchors and aliases are not supported in blueprints",
         )
-        .at(Some(point(file, &marker)), "anchor or alias")
+        .at(Some(point(file, mark)), "anchor or alias")
         .help("write the value out, or use an overlay for repeated settings"),
-        LoadError::UnexpectedTag(marker) => {
+        LoadError::UnexpectedTag(mark) => {
             Diagnostic::error("yaml-syntax", "YAML tags are not supported in blueprints")
-                .at(Some(point(file, &marker)), "tag")
+                .at(Some(point(file, mark)), "tag")
                 .help("remove the `!tag`; quote the value if it is a string")
         }
-        LoadError::MappingKeyMustBeScalar(marker) => {
+        LoadError::MappingKeyMustBeScalar(mark) => {
             Diagnostic::error("yaml-syntax", "mapping keys must be plain scalars")
-                .at(Some(point(file, &marker)), "complex key")
+                .at(Some(point(file, mark)), "complex key")
         }
-        LoadError::TopLevelMustBeSequence(marker) => {
-            Diagnostic::error("yaml-syntax", "unexpected top-level sequence")
-                .at(Some(point(file, &marker)), "here")
-        }
-        LoadError::DuplicateKey(inner) => {
-            let key = inner.key.as_str().to_owned();
-            let span_of =
-                |n: &marked_yaml::types::MarkedScalarNode| n.span().start().map(|m| point(file, m));
+        LoadError::SecondDocument(mark) => Diagnostic::error(
+            "yaml-syntax",
+            "a blueprint file holds one YAML document; this `---` starts a second",
+        )
+        .at(Some(point(file, mark)), "second document")
+        .help("move the second blueprint into a file of its own under blueprints/"),
+        LoadError::TooDeep(mark) => Diagnostic::error(
+            "yaml-syntax",
+            format!("the document nests more than {MAX_DEPTH} levels deep"),
+        )
+        .at(Some(point(file, mark)), "too deep"),
+        LoadError::DuplicateKey { first, second, key } => {
             Diagnostic::error("duplicate-key", format!("the key `{key}` appears twice"))
-                .at(span_of(&inner.key), "second definition")
-                .also(span_of(&inner.prev_key), "first definition")
+                .at(Some(point_at(file, second)), "second definition")
+                .also(first.map(|f| point_at(file, f)), "first definition")
                 .help("YAML mappings need unique keys; remove or merge one of them")
         }
     }
-}
-
-fn convert(
-    node: &Node,
-    pointer: String,
-    key: Option<Range<usize>>,
-    file: &SourceFile,
-    fields: &mut Vec<(String, FieldSpan)>,
-) -> Value {
-    let mut start = node.span().start().map_or(0, |m| offset(file, m));
-    if let Node::Mapping(mapping) = node {
-        // A block mapping's own mark sits at its first `:`; its first key is where it begins.
-        if let Some(first) = mapping.keys().next().and_then(|k| k.span().start()) {
-            start = start.min(offset(file, first));
-        }
-    }
-    let (value, end) = match node {
-        Node::Scalar(scalar) => {
-            let text = scalar.as_str();
-            let end = scalar_end(&file.text, start, text);
-            let value = if scalar.may_coerce() {
-                plain_scalar(text)
-            } else {
-                Value::String(text.to_owned())
-            };
-            (value, end)
-        }
-        Node::Sequence(sequence) => {
-            let items = sequence
-                .iter()
-                .enumerate()
-                .map(|(i, item)| convert(item, format!("{pointer}/{i}"), None, file, fields))
-                .collect();
-            let end = node.span().end().map_or(start, |m| offset(file, m));
-            (Value::Array(items), end)
-        }
-        Node::Mapping(mapping) => {
-            let mut map = Map::new();
-            for (k, v) in mapping.iter() {
-                let key_start = k.span().start().map_or(0, |m| offset(file, m));
-                let key_end = scalar_end(&file.text, key_start, k.as_str());
-                let child = format!("{pointer}/{}", escape_segment(k.as_str()));
-                let value = convert(v, child, Some(key_start..key_end), file, fields);
-                map.insert(k.as_str().to_owned(), value);
-            }
-            let end = node.span().end().map_or(start, |m| offset(file, m));
-            (Value::Object(map), end)
-        }
-    };
-    let end = end.max(start);
-    fields.push((
-        pointer,
-        FieldSpan {
-            file: 0,
-            key,
-            value: start..end,
-        },
-    ));
-    value
 }
 
 /// The end of a scalar that starts at `start`: its text when written plainly, else the rest
@@ -384,5 +624,76 @@ mod tests {
         assert_eq!(error.code, "duplicate-key");
         assert_eq!(error.location().unwrap(), "t.yaml:2:1");
         assert_eq!(error.secondary[0].0.location(), "t.yaml:1:1");
+    }
+
+    #[test]
+    fn a_second_document_is_refused_not_dropped() {
+        let error = parse(&SourceFile::new("t.yaml", "a: 1\n---\nb: 2\n"))
+            .unwrap_err()
+            .remove(0);
+        assert_eq!(error.code, "yaml-syntax");
+        assert_eq!(error.location().unwrap(), "t.yaml:2:1");
+        assert!(error.message.contains("second"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_key() {
+        let (value, spans) = load("\u{feff}a: 1\n");
+        assert_eq!(value, json!({"a": 1}));
+        assert_eq!(spans.key("/a").unwrap().line_col(), (1, 1));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!(
+            "a: {}{}\n",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        let error = parse(&SourceFile::new("t.yaml", text))
+            .unwrap_err()
+            .remove(0);
+        assert!(
+            error.message.contains("nests more than"),
+            "{}",
+            error.message
+        );
+        let deep_block: String = (0..MAX_DEPTH + 5)
+            .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+            .collect();
+        let error = parse(&SourceFile::new("t.yaml", deep_block))
+            .unwrap_err()
+            .remove(0);
+        assert!(
+            error.message.contains("nests more than"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn non_ascii_text_keeps_byte_spans() {
+        let text = "ü: \"äö\"\nb: [x, é]\n";
+        let (value, spans) = load(text);
+        assert_eq!(value, json!({"ü": "äö", "b": ["x", "é"]}));
+        assert_eq!(&text[spans.value("/b/1").unwrap().range], "é");
+        assert_eq!(spans.key("/b").unwrap().line_col(), (2, 1));
+    }
+
+    #[test]
+    fn anchors_tags_and_complex_keys_are_refused_with_their_place() {
+        for (text, at) in [
+            ("a: &x 1\nb: *x\n", "t.yaml:1:7"),
+            // yaml-rust2 marks a tagged scalar where its value starts.
+            ("a: !foo 1\n", "t.yaml:1:9"),
+            ("? [a]\n: 1\n", "t.yaml:1:3"),
+            ("- a\n", "t.yaml:1:1"),
+        ] {
+            let error = parse(&SourceFile::new("t.yaml", text))
+                .unwrap_err()
+                .remove(0);
+            assert_eq!(error.code, "yaml-syntax", "{text}");
+            assert_eq!(error.location().unwrap(), at, "{text}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::expand::Object;
 use crate::finding::Finding;
@@ -219,13 +219,54 @@ impl Validator {
                     "$schema".into(),
                     json!("https://json-schema.org/draft/2020-12/schema"),
                 );
-                object.insert("$defs".into(), Value::Object(self.set.definitions.clone()));
+                let used = reachable_definitions(object, &self.set.definitions);
+                object.insert("$defs".into(), Value::Object(used));
             }
             let validator = jsonschema::validator_for(&root).ok()?;
             Some(Compiled { validator, root })
         });
         Some(cell)
     }
+}
+
+/// The definitions a schema refers to, directly or through each other: compiling one kind
+/// with only these, instead of every definition of the version, is several times cheaper.
+fn reachable_definitions(
+    schema: &Map<String, Value>,
+    definitions: &Map<String, Value>,
+) -> Map<String, Value> {
+    fn refs(map: &Map<String, Value>, out: &mut Vec<String>) {
+        for (key, value) in map {
+            match (key.as_str(), value) {
+                ("$ref", Value::String(target)) => {
+                    if let Some(name) = target.strip_prefix("#/$defs/") {
+                        out.push(name.replace("~1", "/").replace("~0", "~"));
+                    }
+                }
+                (_, value) => refs_in(value, out),
+            }
+        }
+    }
+    fn refs_in(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => refs(map, out),
+            Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+            _ => {}
+        }
+    }
+    let mut used = Map::new();
+    let mut pending = Vec::new();
+    refs(schema, &mut pending);
+    while let Some(name) = pending.pop() {
+        if used.contains_key(&name) {
+            continue;
+        }
+        if let Some(definition) = definitions.get(&name) {
+            refs_in(definition, &mut pending);
+            used.insert(name, definition.clone());
+        }
+    }
+    used
 }
 
 /// Whether a document is a kustomization.yaml: it sits beside manifests (kforge writes one

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde_json::Value;
-use yaml_rust2::YamlEmitter;
-use yaml_rust2::yaml::{Hash, Yaml};
+
+pub mod yaml;
 
 use crate::diagnostic::Diagnostic;
 use crate::expand::Object;
@@ -45,69 +45,21 @@ pub fn object_path(object: &Object) -> String {
     format!("{dir}/{}", file_name(object))
 }
 
+/// The keys every object file starts with, in this order.
+const FIRST_KEYS: [&str; 3] = ["apiVersion", "kind", "metadata"];
+
 /// Canonical YAML of one object body.
 pub fn canonical_yaml(body: &Value) -> String {
-    to_text(&canonical(body, true).unwrap_or(Yaml::Null))
-}
-
-/// Serialises a YAML tree. yaml-rust2's emitter quotes every string a YAML 1.1 parser would
-/// read as something else (`on`, `off`, `yes`, `no`, ...), which matters because kubectl and
-/// the API machinery parse YAML 1.1; multi-line strings become literal blocks.
-pub fn to_text(value: &Yaml) -> String {
-    let mut text = String::new();
-    let mut emitter = YamlEmitter::new(&mut text);
-    emitter.multiline_strings(true);
-    if emitter.dump(value).is_err() {
-        return String::new();
-    }
-    let body = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---"))
-        .unwrap_or(&text);
-    let mut out = body.trim_start_matches(' ').to_owned();
-    out.push('\n');
+    let mut out = String::new();
+    yaml::document(body, &FIRST_KEYS, &mut out);
     out
 }
 
-fn canonical(value: &Value, top: bool) -> Option<Yaml> {
-    match value {
-        Value::Null => None,
-        Value::Bool(b) => Some(Yaml::Boolean(*b)),
-        // A whole float is written as an integer (`order: 100`, as kubectl prints it).
-        Value::Number(n) => Some(match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Yaml::Integer(i),
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 9.0e15 => Yaml::Integer(f as i64),
-            _ => Yaml::Real(n.to_string()),
-        }),
-        Value::String(s) => Some(Yaml::String(s.clone())),
-        Value::Array(items) => {
-            let items: Vec<Yaml> = items.iter().filter_map(|v| canonical(v, false)).collect();
-            (!items.is_empty()).then_some(Yaml::Array(items))
-        }
-        Value::Object(map) => {
-            let mut out = Hash::new();
-            let first: &[&str] = if top {
-                &["apiVersion", "kind", "metadata"]
-            } else {
-                &[]
-            };
-            for key in first {
-                if let Some(v) = map.get(*key).and_then(|v| canonical(v, false)) {
-                    out.insert(Yaml::String((*key).to_owned()), v);
-                }
-            }
-            // serde_json's map is ordered by key, so the rest comes out sorted.
-            for (key, v) in map {
-                if first.contains(&key.as_str()) {
-                    continue;
-                }
-                if let Some(v) = canonical(v, false) {
-                    out.insert(Yaml::String(key.clone()), v);
-                }
-            }
-            Some(Yaml::Hash(out))
-        }
-    }
+/// YAML of a tree whose key order is its own (SOPS files).
+pub fn to_text(value: &yaml_rust2::Yaml) -> String {
+    let mut out = String::new();
+    yaml::document(value, &[], &mut out);
+    out
 }
 
 /// Sort order of kustomization entries: namespaces, then other cluster-scoped objects, then
@@ -140,10 +92,10 @@ pub fn emit(
     let texts: Vec<(String, String)> = objects
         .par_iter()
         .map(|object| {
-            (
-                object_path(object),
-                format!("{header}{}", canonical_yaml(&object.body)),
-            )
+            let mut text = String::with_capacity(2048);
+            text.push_str(&header);
+            yaml::document(&object.body, &FIRST_KEYS, &mut text);
+            (object_path(object), text)
         })
         .collect();
     let mut files: BTreeMap<String, String> = BTreeMap::new();
@@ -167,15 +119,12 @@ pub fn emit(
     }
     let mut resources: Vec<&String> = files.keys().collect();
     resources.sort_by(|a, b| resource_rank(a).cmp(&resource_rank(b)));
-    let mut kustomization = Hash::new();
-    let text = |s: &str| Yaml::String(s.to_owned());
-    kustomization.insert(text("apiVersion"), text("kustomize.config.k8s.io/v1beta1"));
-    kustomization.insert(text("kind"), text("Kustomization"));
-    kustomization.insert(
-        text("resources"),
-        Yaml::Array(resources.into_iter().map(|p| text(p)).collect()),
-    );
-    let text = to_text(&Yaml::Hash(kustomization));
+    let kustomization = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    });
+    let text = canonical_yaml(&kustomization);
     files.insert(KUSTOMIZATION.to_owned(), format!("{header}{text}"));
     Ok(files)
 }
