@@ -71,8 +71,13 @@ fn manifest_text(files: &BTreeMap<String, String>) -> String {
 
 /// Compares a rendered tree with what is on disk, without writing anything.
 pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
-    let owned = read_owned(dir);
     let mut changes = Changes::default();
+    if !dir.exists() {
+        // A fresh checkout: nothing to read or compare.
+        changes.added = files.keys().cloned().collect();
+        return Ok(changes);
+    }
+    let owned = read_owned(dir);
     // Reading and comparing thousands of files: both cores read, then the verdicts are
     // taken in path order.
     let compared: Vec<io::Result<bool>> = files
@@ -135,16 +140,23 @@ pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) -> Result<Change
     if dir.exists() {
         carry_over(dir, &staging, &rewritten, &removed)?;
     }
-    for path in &rewritten {
-        let Some(text) = files.get(*path) else {
-            continue;
-        };
-        let target = staging.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(io_error(parent))?;
-        }
-        fs::write(&target, text).map_err(io_error(&target))?;
+    // Each directory once, then the files from both cores: on a fresh checkout creating
+    // thousands of files is most of a render's time, and it is the kernel's.
+    let parents: BTreeSet<&Path> = rewritten
+        .iter()
+        .filter_map(|path| Path::new(path).parent())
+        .collect();
+    for parent in parents {
+        let target = staging.join(parent);
+        fs::create_dir_all(&target).map_err(io_error(&target))?;
     }
+    rewritten
+        .par_iter()
+        .filter_map(|path| files.get(*path).map(|text| (path, text)))
+        .try_for_each(|(path, text)| {
+            let target = staging.join(path);
+            fs::write(&target, text).map_err(io_error(&target))
+        })?;
     let manifest = staging.join(OWNED);
     let _ = fs::remove_file(&manifest);
     fs::write(&manifest, manifest_text(files)).map_err(io_error(&manifest))?;
