@@ -25,6 +25,17 @@ fn cpu_seconds() -> f64 {
     fields.iter().sum::<f64>() / 100.0
 }
 
+/// Resident memory now, in MiB (from /proc).
+fn rss_mib() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / (1024.0 * 1024.0)
+}
+
 fn main() {
     let objects: usize = std::env::args()
         .nth(1)
@@ -32,12 +43,12 @@ fn main() {
         .unwrap_or(10_000);
     let apps = synthetic::apps_for(objects);
     let text = synthetic::blueprint("big", apps);
-    let mut stages: Vec<(&str, f64, f64)> = Vec::new();
+    let mut stages: Vec<(&str, f64, f64, f64)> = Vec::new();
     let mut clock = Instant::now();
     let mut cpu = cpu_seconds();
-    let mut lap = |name: &'static str, stages: &mut Vec<(&str, f64, f64)>| {
+    let mut lap = |name: &'static str, stages: &mut Vec<(&str, f64, f64, f64)>| {
         let now = cpu_seconds();
-        stages.push((name, clock.elapsed().as_secs_f64(), now - cpu));
+        stages.push((name, clock.elapsed().as_secs_f64(), now - cpu, rss_mib()));
         clock = Instant::now();
         cpu = now;
     };
@@ -66,11 +77,19 @@ fn main() {
         problems.len(),
         findings.len()
     );
-    let total: f64 = stages.iter().map(|(_, t, _)| t).sum();
-    let total_cpu: f64 = stages.iter().map(|(_, _, c)| c).sum();
-    println!("{:<28} {:>11} {:>11}", "stage", "wall", "cpu (all threads)");
-    for (name, t, c) in &stages {
-        println!("{name:<28} {:>8.1} ms {:>8.0} ms", t * 1e3, c * 1e3);
+    let total: f64 = stages.iter().map(|(_, t, _, _)| t).sum();
+    let total_cpu: f64 = stages.iter().map(|(_, _, c, _)| c).sum();
+    println!(
+        "{:<28} {:>11} {:>11} {:>13}",
+        "stage", "wall", "cpu (all threads)", "RSS after"
+    );
+    for (name, t, c, rss) in &stages {
+        println!(
+            "{name:<28} {:>8.1} ms {:>8.0} ms {:>10.0} MiB",
+            t * 1e3,
+            c * 1e3,
+            rss
+        );
     }
     println!(
         "{:<28} {:>8.1} ms {:>8.0} ms",

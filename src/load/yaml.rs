@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::ops::{Bound, Range};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
@@ -24,19 +24,61 @@ pub struct FieldSpan {
 
 /// Spans of every node of one document, keyed by JSON pointer (`/spec/apps/0/name`). After an
 /// overlay is merged, each field points into the file that set it.
-#[derive(Debug, Clone)]
+///
+/// The loader hands over its spans in document order; they are sorted into the map only when
+/// first asked for. A render that reports nothing never asks, and for a large blueprint the
+/// sort costs about as much as reading the YAML.
+#[derive(Debug)]
 pub struct SpanMap {
     /// The document's own file first, then any file grafted in.
     files: Vec<Arc<SourceFile>>,
-    fields: BTreeMap<String, FieldSpan>,
+    unsorted: Mutex<Vec<(String, FieldSpan)>>,
+    sorted: OnceLock<BTreeMap<String, FieldSpan>>,
+}
+
+impl Clone for SpanMap {
+    fn clone(&self) -> Self {
+        SpanMap {
+            files: self.files.clone(),
+            unsorted: Mutex::new(Vec::new()),
+            sorted: OnceLock::from(self.fields().clone()),
+        }
+    }
 }
 
 impl SpanMap {
     pub fn new(file: Arc<SourceFile>) -> Self {
         SpanMap {
             files: vec![file],
-            fields: BTreeMap::new(),
+            unsorted: Mutex::new(Vec::new()),
+            sorted: OnceLock::from(BTreeMap::new()),
         }
+    }
+
+    fn from_document_order(file: Arc<SourceFile>, fields: Vec<(String, FieldSpan)>) -> Self {
+        SpanMap {
+            files: vec![file],
+            unsorted: Mutex::new(fields),
+            sorted: OnceLock::new(),
+        }
+    }
+
+    /// The spans by pointer, sorted on first use.
+    fn fields(&self) -> &BTreeMap<String, FieldSpan> {
+        self.sorted.get_or_init(|| {
+            let mut unsorted = self.unsorted.lock().unwrap_or_else(PoisonError::into_inner);
+            std::mem::take(&mut *unsorted).into_iter().collect()
+        })
+    }
+
+    /// The map to change: taken out, and put back by [`SpanMap::put`].
+    fn take(&mut self) -> BTreeMap<String, FieldSpan> {
+        self.fields();
+        self.sorted.take().unwrap_or_default()
+    }
+
+    fn put(&mut self, fields: BTreeMap<String, FieldSpan>) {
+        self.sorted = OnceLock::from(fields);
     }
 
     /// The document's own file (the blueprint's, for a merged blueprint).
@@ -60,10 +102,20 @@ impl SpanMap {
     /// diagnostics show.
     pub fn redact(&mut self, secret: impl Fn(&str) -> bool) {
         let mut ranges: Vec<Vec<Range<usize>>> = vec![Vec::new(); self.files.len()];
-        for (pointer, field) in &self.fields {
+        let mut add = |pointer: &str, field: &FieldSpan| {
             if secret(pointer) {
                 ranges[field.file].push(field.value.clone());
             }
+        };
+        // Either form will do: this runs on every blueprint and need not sort.
+        match self.sorted.get() {
+            Some(fields) => fields.iter().for_each(|(p, f)| add(p, f)),
+            None => self
+                .unsorted
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .for_each(|(p, f)| add(p, f)),
         }
         for (file, ranges) in self.files.iter_mut().zip(&ranges) {
             if !ranges.is_empty() {
@@ -74,7 +126,7 @@ impl SpanMap {
 
     /// Whether the document has a node exactly at `pointer`.
     pub fn contains(&self, pointer: &str) -> bool {
-        self.fields.contains_key(pointer)
+        self.fields().contains_key(pointer)
     }
 
     /// Copies the spans of `source`'s subtree at `from` to this map's subtree at `to`,
@@ -82,9 +134,10 @@ impl SpanMap {
     pub fn graft(&mut self, to: &str, source: &SpanMap, from: &str) {
         self.remove_subtree(to);
         let files: Vec<usize> = source.files.iter().map(|f| self.file_index(f)).collect();
-        for (pointer, field) in subtree(&source.fields, from) {
+        let mut fields = self.take();
+        for (pointer, field) in subtree(source.fields(), from) {
             let rest = &pointer[from.len()..];
-            self.fields.insert(
+            fields.insert(
                 format!("{to}{rest}"),
                 FieldSpan {
                     file: files[field.file],
@@ -93,16 +146,17 @@ impl SpanMap {
                 },
             );
         }
+        self.put(fields);
     }
 
     /// Forgets the spans of the subtree at `pointer`.
     pub fn remove_subtree(&mut self, pointer: &str) {
-        let doomed: Vec<String> = subtree(&self.fields, pointer)
-            .map(|(p, _)| p.clone())
-            .collect();
+        let mut fields = self.take();
+        let doomed: Vec<String> = subtree(&fields, pointer).map(|(p, _)| p.clone()).collect();
         for p in doomed {
-            self.fields.remove(&p);
+            fields.remove(&p);
         }
+        self.put(fields);
     }
 
     fn file_index(&mut self, file: &Arc<SourceFile>) -> usize {
@@ -116,7 +170,7 @@ impl SpanMap {
     fn nearest(&self, pointer: &str) -> Option<&FieldSpan> {
         let mut current = pointer;
         loop {
-            if let Some(field) = self.fields.get(current) {
+            if let Some(field) = self.fields().get(current) {
                 return Some(field);
             }
             let cut = current.rfind('/')?;
@@ -183,11 +237,7 @@ pub fn parse(file: &Arc<SourceFile>) -> Result<(Value, SpanMap), Vec<Diagnostic>
         }
     }
     let (value, fields) = loader.finish().map_err(|e| vec![load_error(file, e)])?;
-    let mut spans = SpanMap::new(file.clone());
-    // Collected in document order, then sorted once: building the ordered map from a sorted
-    // list is much cheaper than inserting pointer by pointer.
-    spans.fields = fields.into_iter().collect();
-    Ok((value, spans))
+    Ok((value, SpanMap::from_document_order(file.clone(), fields)))
 }
 
 /// Why a document that is valid YAML is not a blueprint document.
