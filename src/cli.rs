@@ -16,7 +16,7 @@ use crate::expand::{Inputs, file_references, resolve_reference};
 use crate::load::SpanMap;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay::{self, Overlay};
-use crate::write::{Changes, plan, write_tree};
+use crate::write::{Changes, Snapshot, plan_with, write_tree_with};
 use crate::{check, emit, expand, lint, load, review, secrets};
 
 mod sealing;
@@ -656,11 +656,13 @@ fn render(
     check_only: bool,
     output: Output,
 ) -> u8 {
+    let snapshot = Snapshot::read_ahead(out);
     let mut renderings = match compile_all(blueprints, envs, output) {
         Ok(r) => r,
         // A blueprint whose objects fail review is invalid input for render.
         Err(_) => return BAD_INPUT,
     };
+    let snapshot = snapshot.join().unwrap_or_default();
     // Every Secret is encrypted before anything is written, so a problem writes nothing.
     let mut sealed = Vec::new();
     if renderings.iter().any(|r| !r.secrets.is_empty()) {
@@ -689,9 +691,9 @@ fn render(
     for rendering in &renderings {
         let dir = out.join(&rendering.name).join(&rendering.env);
         let result = if check_only {
-            plan(&dir, &rendering.files)
+            plan_with(&dir, &rendering.files, &snapshot)
         } else {
-            write_tree(&dir, &rendering.files)
+            write_tree_with(&dir, &rendering.files, &snapshot)
         };
         match result {
             Ok(changes) => {
@@ -730,7 +732,7 @@ fn render(
     {
         sealing::flux_hint();
     }
-    exit_without_freeing(renderings);
+    exit_without_freeing((renderings, snapshot));
     if stale { DIFFERENCE } else { SUCCESS }
 }
 

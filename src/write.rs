@@ -8,7 +8,7 @@
 //! files are removed, files it does not own are never touched, and a render that would
 //! overwrite one is refused. A render that changes nothing writes nothing at all.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -69,8 +69,67 @@ fn manifest_text(files: &BTreeMap<String, String>) -> String {
     text
 }
 
+/// The files kforge owns in the trees under an output directory, read ahead: `render` starts
+/// reading them on a thread of its own before it parses, so that comparing a re-render with
+/// what is on disk finds them in memory.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    files: HashMap<PathBuf, Vec<u8>>,
+}
+
+impl Snapshot {
+    /// Reads every owned file of every `<blueprint>/<environment>` tree under `out`; what
+    /// cannot be read is left out (and read again, with its error, when compared).
+    pub fn read(out: &Path) -> Snapshot {
+        let mut files = HashMap::new();
+        let trees = fs::read_dir(out)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(|blueprint| {
+                fs::read_dir(blueprint.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            });
+        for tree in trees {
+            let dir = tree.path();
+            for path in read_owned(&dir) {
+                let path = dir.join(path);
+                if let Ok(bytes) = fs::read(&path) {
+                    files.insert(path, bytes);
+                }
+            }
+        }
+        Snapshot { files }
+    }
+
+    /// Starts [`Snapshot::read`] on another thread.
+    pub fn read_ahead(out: &Path) -> std::thread::JoinHandle<Snapshot> {
+        let out = out.to_owned();
+        std::thread::spawn(move || Snapshot::read(&out))
+    }
+
+    /// Whether the file at `path` holds exactly `text`.
+    fn holds(&self, path: &Path, text: &str) -> io::Result<bool> {
+        match self.files.get(path) {
+            Some(bytes) => Ok(bytes == text.as_bytes()),
+            None => fs::read(path).map(|current| current == text.as_bytes()),
+        }
+    }
+}
+
 /// Compares a rendered tree with what is on disk, without writing anything.
 pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
+    plan_with(dir, files, &Snapshot::default())
+}
+
+/// [`plan`], with the files on disk taken from `snapshot` where it has them.
+pub fn plan_with(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    snapshot: &Snapshot,
+) -> Result<Changes, WriteError> {
     let mut changes = Changes::default();
     if !dir.exists() {
         // A fresh checkout: nothing to read or compare.
@@ -82,7 +141,7 @@ pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, Wri
     // taken in path order.
     let compared: Vec<io::Result<bool>> = files
         .par_iter()
-        .map(|(path, text)| fs::read(dir.join(path)).map(|current| current == text.as_bytes()))
+        .map(|(path, text)| snapshot.holds(&dir.join(path), text))
         .collect();
     for (path, same) in files.keys().zip(compared) {
         let target = dir.join(path);
@@ -114,7 +173,16 @@ pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, Wri
 
 /// Writes a rendered tree to `dir` atomically and returns what changed.
 pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
-    let changes = plan(dir, files)?;
+    write_tree_with(dir, files, &Snapshot::default())
+}
+
+/// [`write_tree`], comparing with `snapshot` where it has the file.
+pub fn write_tree_with(
+    dir: &Path,
+    files: &BTreeMap<String, String>,
+    snapshot: &Snapshot,
+) -> Result<Changes, WriteError> {
+    let changes = plan_with(dir, files, snapshot)?;
     if changes.is_empty() {
         return Ok(changes);
     }
@@ -331,5 +399,31 @@ mod tests {
         let changes = plan(&dir, &tree(&[("x.yaml", "2\n")])).unwrap();
         assert_eq!(changes.modified, ["x.yaml"]);
         assert_eq!(fs::read_to_string(dir.join("x.yaml")).unwrap(), "1\n");
+    }
+
+    #[test]
+    fn a_snapshot_holds_the_owned_files_of_every_tree_and_plans_the_same() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let files = tree(&[("a/x.yaml", "x\n"), ("kustomization.yaml", "k\n")]);
+        write_tree(&out.join("demo/base"), &files).unwrap();
+        write_tree(&out.join("demo/prod"), &files).unwrap();
+        fs::write(out.join("demo/base/notes.md"), "mine").unwrap();
+        let snapshot = Snapshot::read(&out);
+        // Two trees of two owned files each; the file kforge does not own is not read.
+        assert_eq!(snapshot.files.len(), 4);
+        assert!(!snapshot.files.contains_key(&out.join("demo/base/notes.md")));
+        let dir = out.join("demo/base");
+        assert!(plan_with(&dir, &files, &snapshot).unwrap().is_empty());
+        let changed = tree(&[("a/x.yaml", "y\n"), ("kustomization.yaml", "k\n")]);
+        assert_eq!(
+            plan_with(&dir, &changed, &snapshot).unwrap(),
+            plan(&dir, &changed).unwrap()
+        );
+        assert_eq!(
+            plan_with(&dir, &changed, &snapshot).unwrap().modified,
+            ["a/x.yaml"]
+        );
+        assert!(Snapshot::read(&tmp.path().join("missing")).files.is_empty());
     }
 }
