@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod expand;
 pub mod finding;
+pub mod json;
 pub mod lint;
 pub mod load;
 pub mod overlay;

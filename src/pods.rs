@@ -6,16 +6,24 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::expand::Object;
+use crate::json::At;
 
-/// The pod template of a workload (or a bare Pod's own metadata and spec).
-#[derive(Debug, Clone)]
+/// The pod template of a workload (or a bare Pod's own metadata and spec). Cheap to make and
+/// to copy: the cross-resource checks and the lint rules each ask for it per object.
+#[derive(Debug, Clone, Copy)]
 pub struct PodTemplate<'a> {
-    /// The pod's labels (empty when it has none).
-    pub labels: BTreeMap<&'a str, &'a str>,
+    labels: Option<&'a Value>,
     /// The pod spec.
     pub spec: &'a Value,
     /// JSON pointer of the pod spec inside the object.
     pub pointer: &'static str,
+}
+
+impl<'a> PodTemplate<'a> {
+    /// The pod's labels (empty when it has none).
+    pub fn labels(&self) -> BTreeMap<&'a str, &'a str> {
+        string_map(self.labels)
+    }
 }
 
 /// The group of an `apiVersion` (`""` for the core group).
@@ -23,17 +31,17 @@ pub fn group(api_version: &str) -> &str {
     api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
-/// JSON pointers of the pod metadata and pod spec for a workload kind, `None` for other kinds.
+/// JSON pointers of the pod labels and pod spec for a workload kind, `None` for other kinds.
 fn template_pointers(object: &Object) -> Option<(&'static str, &'static str)> {
     let group = group(&object.api_version);
     match (group, object.kind.as_str()) {
-        ("", "Pod") => Some(("/metadata", "/spec")),
+        ("", "Pod") => Some(("/metadata/labels", "/spec")),
         ("", "ReplicationController")
         | ("apps" | "extensions", "Deployment" | "DaemonSet" | "ReplicaSet")
         | ("apps", "StatefulSet")
-        | ("batch", "Job") => Some(("/spec/template/metadata", "/spec/template/spec")),
+        | ("batch", "Job") => Some(("/spec/template/metadata/labels", "/spec/template/spec")),
         ("batch", "CronJob") => Some((
-            "/spec/jobTemplate/spec/template/metadata",
+            "/spec/jobTemplate/spec/template/metadata/labels",
             "/spec/jobTemplate/spec/template/spec",
         )),
         _ => None,
@@ -42,11 +50,10 @@ fn template_pointers(object: &Object) -> Option<(&'static str, &'static str)> {
 
 /// The pod template of `object`, when it is a workload with one.
 pub fn pod_template(object: &Object) -> Option<PodTemplate<'_>> {
-    let (meta, spec) = template_pointers(object)?;
-    let spec_value = object.body.pointer(spec)?;
+    let (labels, spec) = template_pointers(object)?;
     Some(PodTemplate {
-        labels: string_map(object.body.pointer(&format!("{meta}/labels"))),
-        spec: spec_value,
+        labels: object.body.at(labels),
+        spec: object.body.at(spec)?,
         pointer: spec,
     })
 }
@@ -99,12 +106,12 @@ pub fn string_map(value: Option<&Value>) -> BTreeMap<&str, &str> {
 
 /// A string field of an object's body.
 pub fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
-    value.pointer(pointer).and_then(Value::as_str)
+    value.at(pointer).and_then(Value::as_str)
 }
 
 /// The annotations of an object.
 pub fn annotations(object: &Object) -> BTreeMap<&str, &str> {
-    string_map(object.body.pointer("/metadata/annotations"))
+    string_map(object.body.at("/metadata/annotations"))
 }
 
 /// An RFC 6901 segment: `~` and `/` escaped.

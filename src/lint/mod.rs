@@ -26,6 +26,7 @@ use crate::diagnostic::Diagnostic;
 
 use crate::expand::Object;
 use crate::finding::Finding;
+use crate::json::At;
 use crate::load::Loaded;
 use crate::load::schema::field_path;
 
@@ -109,7 +110,7 @@ pub fn manifest_objects(text: &str) -> Result<Vec<Object>, String> {
             other => vec![other],
         };
         for body in items {
-            let field = |p: &str| body.pointer(p).and_then(Value::as_str).map(str::to_owned);
+            let field = |p: &str| body.at(p).and_then(Value::as_str).map(str::to_owned);
             out.push(Object {
                 api_version: field("/apiVersion").unwrap_or_default(),
                 kind: field("/kind").unwrap_or_default(),

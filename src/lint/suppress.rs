@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use super::codes::{known, lookup};
 use crate::expand::Object;
 use crate::finding::Finding;
+use crate::json::At;
 use crate::pods::escape;
 use crate::suggest;
 
@@ -48,7 +49,7 @@ pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSe
     let mut ids = BTreeSet::new();
     let Some(text) = object
         .body
-        .pointer("/metadata/annotations")
+        .at("/metadata/annotations")
         .and_then(|a| a.get(ANNOTATION))
         .and_then(|v| v.as_str())
     else {

@@ -12,6 +12,7 @@ use super::{DEFAULT_VERSION, SUPPORTED_VERSIONS, Validator, supported_version};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 use crate::expand::{Inputs, Object};
 use crate::finding::Finding;
+use crate::json::At;
 use crate::load::Loaded;
 use crate::load::schema::field_path;
 
@@ -143,7 +144,7 @@ fn manifest_span(
     let text = inputs.files.get(path)?.as_ref().ok()?;
     let manifests = parse_manifests(text, path.ends_with(".json")).ok()?;
     let same = |m: &&super::documents::Manifest| {
-        let field = |p: &str| m.body.pointer(p).and_then(Value::as_str);
+        let field = |p: &str| m.body.at(p).and_then(Value::as_str);
         field("/apiVersion") == Some(object.api_version.as_str())
             && field("/kind") == Some(object.kind.as_str())
             && field("/metadata/name") == Some(object.name.as_str())

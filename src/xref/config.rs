@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::Ctx;
 use super::index::namespace_of;
 use crate::expand::Object;
+use crate::json::At;
 use crate::pods::{self, text};
 
 /// ConfigMaps Kubernetes puts in every namespace.
@@ -139,7 +140,7 @@ fn references<'a>(template: &pods::PodTemplate<'a>) -> Vec<Reference<'a>> {
             });
         }
         let sources = volume
-            .pointer("/projected/sources")
+            .at("/projected/sources")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();

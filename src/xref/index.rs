@@ -95,7 +95,8 @@ impl<'a> Index<'a> {
                 let id = index.templates.len();
                 let namespace = namespace_of(object);
                 index.by_namespace.entry(namespace).or_default().push(id);
-                for (k, v) in &template.labels {
+                let labels = template.labels();
+                for (k, v) in &labels {
                     index
                         .by_label
                         .entry(namespace)
@@ -109,7 +110,7 @@ impl<'a> Index<'a> {
                 index.templates.push(Template {
                     object: i,
                     namespace,
-                    labels: template.labels,
+                    labels,
                 });
             }
         }

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::index::namespace_of;
+use crate::json::At;
 use crate::pods::{self, text};
 
 const NETWORKING: &str = "networking.k8s.io";
@@ -23,17 +24,17 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
         let namespace = namespace_of(object);
         let body = &object.body;
         let mut backends = Vec::new();
-        if let Some(backend) = body.pointer("/spec/defaultBackend") {
+        if let Some(backend) = body.at("/spec/defaultBackend") {
             backends.push((backend, "/spec/defaultBackend".to_owned()));
         }
         let rules = body
-            .pointer("/spec/rules")
+            .at("/spec/rules")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
         for (r, rule) in rules.iter().enumerate() {
             let paths = rule
-                .pointer("/http/paths")
+                .at("/http/paths")
                 .and_then(Value::as_array)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
@@ -50,7 +51,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
             .iter()
             .any(|a| pods::annotations(object).contains_key(a));
         let tls = body
-            .pointer("/spec/tls")
+            .at("/spec/tls")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
@@ -113,24 +114,22 @@ fn service_backend(
     };
     let ports = service
         .body
-        .pointer("/spec/ports")
+        .at("/spec/ports")
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let (wanted, found, field) = if let Some(number) = backend
-        .pointer("/service/port/number")
-        .and_then(Value::as_i64)
-    {
-        let found = ports
-            .iter()
-            .any(|p| p.get("port").and_then(Value::as_i64) == Some(number));
-        (number.to_string(), found, "number")
-    } else if let Some(port) = text(backend, "/service/port/name") {
-        let found = ports.iter().any(|p| text(p, "/name") == Some(port));
-        (format!("`{port}`"), found, "name")
-    } else {
-        return;
-    };
+    let (wanted, found, field) =
+        if let Some(number) = backend.at("/service/port/number").and_then(Value::as_i64) {
+            let found = ports
+                .iter()
+                .any(|p| p.get("port").and_then(Value::as_i64) == Some(number));
+            (number.to_string(), found, "number")
+        } else if let Some(port) = text(backend, "/service/port/name") {
+            let found = ports.iter().any(|p| text(p, "/name") == Some(port));
+            (format!("`{port}`"), found, "name")
+        } else {
+            return;
+        };
     if !found {
         let offered: Vec<String> = ports
             .iter()

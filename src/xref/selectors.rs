@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::Ctx;
 use super::index::{Template, namespace_of};
+use crate::json::At;
 use crate::pods::{self, text};
 use crate::selector::LabelSet;
 use crate::selector::calico::Selector;
@@ -29,27 +30,22 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
         let body = &object.body;
         let (selector, pointer) = match (pods::group(&object.api_version), object.kind.as_str()) {
             ("", "Service") => {
-                if body.pointer("/spec/selector").is_none() {
+                if body.at("/spec/selector").is_none() {
                     continue; // endpoints managed by hand, or ExternalName
                 }
                 (
-                    LabelSelector::from_map(body.pointer("/spec/selector")),
+                    LabelSelector::from_map(body.at("/spec/selector")),
                     "/spec/selector",
                 )
             }
             ("policy", "PodDisruptionBudget") => {
-                match parsed(cx, i, body.pointer("/spec/selector"), "/spec/selector") {
+                match parsed(cx, i, body.at("/spec/selector"), "/spec/selector") {
                     Some(s) => (s, "/spec/selector"),
                     None => continue,
                 }
             }
             ("networking.k8s.io", "NetworkPolicy") => {
-                match parsed(
-                    cx,
-                    i,
-                    body.pointer("/spec/podSelector"),
-                    "/spec/podSelector",
-                ) {
+                match parsed(cx, i, body.at("/spec/podSelector"), "/spec/podSelector") {
                     Some(s) => (s, "/spec/podSelector"),
                     None => continue,
                 }

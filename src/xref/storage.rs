@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::Ctx;
 use super::index::namespace_of;
 use crate::finding::Finding;
+use crate::json::At;
 use crate::pods::{self, text};
 
 const STORAGE: &str = "storage.k8s.io";
@@ -39,7 +40,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
             ("apps", "StatefulSet") => {
                 let templates = object
                     .body
-                    .pointer("/spec/volumeClaimTemplates")
+                    .at("/spec/volumeClaimTemplates")
                     .and_then(Value::as_array)
                     .map(Vec::as_slice)
                     .unwrap_or_default();

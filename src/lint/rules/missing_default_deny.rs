@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::expand::{ISOLATION_LABEL, Object};
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 use crate::pods::{self, escape, text};
 use crate::selector::LabelSet;
@@ -81,16 +82,16 @@ fn denies(
     match (pods::group(&policy.api_version), policy.kind.as_str()) {
         ("networking.k8s.io", "NetworkPolicy") => {
             let all = body
-                .pointer("/spec/podSelector")
+                .at("/spec/podSelector")
                 .and_then(|s| LabelSelector::parse(s).ok())
                 .is_some_and(|s| s.is_everything());
-            let types = body.pointer("/spec/policyTypes").and_then(Value::as_array);
+            let types = body.at("/spec/policyTypes").and_then(Value::as_array);
             // Without policyTypes, Ingress always applies and Egress only when rules exist.
             let listed = match types {
                 Some(types) => types.iter().any(|t| t.as_str() == Some(direction)),
-                None => direction == "Ingress" || body.pointer("/spec/egress").is_some(),
+                None => direction == "Ingress" || body.at("/spec/egress").is_some(),
             };
-            all && listed && !open(body.pointer(&format!("/spec/{rules_field}")), false)
+            all && listed && !open(body.at(&format!("/spec/{rules_field}")), false)
         }
         ("projectcalico.org", kind @ ("NetworkPolicy" | "GlobalNetworkPolicy")) => {
             let Ok(selector) = Selector::parse(text(body, "/spec/selector").unwrap_or("")) else {
@@ -109,10 +110,10 @@ fn denies(
                 in_namespace && selector.matches(&pseudo)
             };
             let listed = body
-                .pointer("/spec/types")
+                .at("/spec/types")
                 .and_then(Value::as_array)
                 .is_some_and(|t| t.iter().any(|t| t.as_str() == Some(direction)));
-            covers && listed && !open(body.pointer(&format!("/spec/{rules_field}")), true)
+            covers && listed && !open(body.at(&format!("/spec/{rules_field}")), true)
         }
         _ => false,
     }
@@ -137,7 +138,7 @@ impl Rule for MissingDefaultDeny {
             if (namespace.api_version.as_str(), namespace.kind.as_str()) != ("v1", "Namespace") {
                 continue;
             }
-            let mut labels = pods::string_map(namespace.body.pointer("/metadata/labels"));
+            let mut labels = pods::string_map(namespace.body.at("/metadata/labels"));
             let directions: &[&str] = match labels.get(ISOLATION_LABEL).copied() {
                 Some("default-deny") => &["Ingress"],
                 Some("strict") => &["Ingress", "Egress"],

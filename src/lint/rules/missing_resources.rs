@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::{containers, where_};
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 use crate::xref::index::namespace_of;
 
@@ -42,7 +43,7 @@ fn defaults(objects: &[Object]) -> BTreeMap<&str, BTreeSet<(&'static str, &str)>
     for object in objects.iter().filter(|o| o.kind == "LimitRange") {
         let items = object
             .body
-            .pointer("/spec/limits")
+            .at("/spec/limits")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
             .unwrap_or_default();
@@ -86,7 +87,7 @@ impl Rule for MissingResources {
                 .filter(|(field, resource)| {
                     site.container
                         .value
-                        .pointer(&format!("/resources/{field}/{resource}"))
+                        .at(&format!("/resources/{field}/{resource}"))
                         .is_none()
                         && !filled.contains(&(*field, *resource))
                 })

@@ -32,6 +32,7 @@ pub use writable_root_filesystem::WritableRootFilesystem;
 use serde_json::Value;
 
 use crate::expand::Object;
+use crate::json::At;
 use crate::pods::{self, Container, PodTemplate};
 
 /// One container of one pod template of the set.
@@ -63,12 +64,8 @@ pub(crate) fn containers(objects: &[Object]) -> Vec<Site<'_>> {
 pub(crate) fn security_field<'a>(site: &Site<'a>, field: &str) -> Option<&'a Value> {
     site.container
         .value
-        .pointer(&format!("/securityContext/{field}"))
-        .or_else(|| {
-            site.template
-                .spec
-                .pointer(&format!("/securityContext/{field}"))
-        })
+        .at(&format!("/securityContext/{field}"))
+        .or_else(|| site.template.spec.at(&format!("/securityContext/{field}")))
 }
 
 /// `container `name`` of `Kind name`, for messages.

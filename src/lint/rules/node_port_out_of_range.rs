@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 
 crate::rule! {
@@ -36,7 +37,7 @@ impl Rule for NodePortOutOfRange {
             }
             let ports = object
                 .body
-                .pointer("/spec/ports")
+                .at("/spec/ports")
                 .and_then(Value::as_array)
                 .map(Vec::as_slice)
                 .unwrap_or_default();

@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use super::{containers, where_};
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 
 crate::rule! {
@@ -31,7 +32,7 @@ impl Rule for PrivilegeEscalationAllowed {
             .filter(|site| {
                 site.container
                     .value
-                    .pointer("/securityContext/allowPrivilegeEscalation")
+                    .at("/securityContext/allowPrivilegeEscalation")
                     != Some(&Value::Bool(false))
             })
             .map(|site| {

@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use super::{containers, where_};
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 
 crate::rule! {
@@ -30,8 +31,7 @@ impl Rule for PrivilegedContainer {
         containers(objects)
             .into_iter()
             .filter(|site| {
-                site.container.value.pointer("/securityContext/privileged")
-                    == Some(&Value::Bool(true))
+                site.container.value.at("/securityContext/privileged") == Some(&Value::Bool(true))
             })
             .map(|site| {
                 Hit::new(

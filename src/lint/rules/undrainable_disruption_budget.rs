@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 use crate::pods::text;
 use crate::selector::labels::LabelSelector;
@@ -53,7 +54,7 @@ fn autoscaled(objects: &[Object]) -> BTreeMap<(&str, &str, &str), i64> {
             let name = text(&o.body, "/spec/scaleTargetRef/name")?;
             let min = o
                 .body
-                .pointer("/spec/minReplicas")
+                .at("/spec/minReplicas")
                 .and_then(Value::as_i64)
                 .unwrap_or(1);
             Some(((namespace_of(o), kind, name), min))
@@ -71,7 +72,7 @@ impl Rule for UndrainableDisruptionBudget {
                 continue;
             }
             let body = &budget.body;
-            let max_unavailable = body.pointer("/spec/maxUnavailable").and_then(amount);
+            let max_unavailable = body.at("/spec/maxUnavailable").and_then(amount);
             if matches!(max_unavailable, Some(Ok(0) | Err(0))) {
                 out.push(
                     Hit::new(
@@ -86,11 +87,11 @@ impl Rule for UndrainableDisruptionBudget {
                 );
                 continue;
             }
-            let Some(min_available) = body.pointer("/spec/minAvailable").and_then(amount) else {
+            let Some(min_available) = body.at("/spec/minAvailable").and_then(amount) else {
                 continue;
             };
             let Some(selector) = body
-                .pointer("/spec/selector")
+                .at("/spec/selector")
                 .and_then(|s| LabelSelector::parse(s).ok())
             else {
                 continue;
@@ -110,7 +111,7 @@ impl Rule for UndrainableDisruptionBudget {
                 let count = minimums.get(&key).copied().unwrap_or_else(|| {
                     workload
                         .body
-                        .pointer("/spec/replicas")
+                        .at("/spec/replicas")
                         .and_then(Value::as_i64)
                         .unwrap_or(1)
                 });

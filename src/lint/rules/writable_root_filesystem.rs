@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use super::{containers, where_};
 use crate::expand::Object;
+use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
 
 crate::rule! {
@@ -31,7 +32,7 @@ impl Rule for WritableRootFilesystem {
             .filter(|site| {
                 site.container
                     .value
-                    .pointer("/securityContext/readOnlyRootFilesystem")
+                    .at("/securityContext/readOnlyRootFilesystem")
                     != Some(&Value::Bool(true))
             })
             .map(|site| {
