@@ -52,7 +52,7 @@ pub(crate) fn containers(objects: &[Object]) -> Vec<Site<'_>> {
         for container in pods::containers(&template) {
             out.push(Site {
                 object: i,
-                template: template.clone(),
+                template,
                 container,
             });
         }
