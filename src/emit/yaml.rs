@@ -20,7 +20,7 @@ use serde_json::Value;
 pub trait Node: Sized {
     fn shape(&self) -> Shape<'_, Self>;
     /// A map's entries in the order they are written (`shape` said `Map`).
-    fn entries(&self) -> Vec<(&str, &Self)>;
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone;
 }
 
 /// What a node is, as the writer needs to know it.
@@ -53,12 +53,11 @@ impl Node for Value {
         }
     }
 
-    fn entries(&self) -> Vec<(&str, &Self)> {
-        match self {
-            // serde_json's map is ordered by key, so the output comes out sorted.
-            Value::Object(map) => map.iter().map(|(k, v)| (k.as_str(), v)).collect(),
-            _ => Vec::new(),
-        }
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone {
+        // serde_json's map is ordered by key, so the output comes out sorted.
+        self.as_object()
+            .into_iter()
+            .flat_map(|map| map.iter().map(|(k, v)| (k.as_str(), v)))
     }
 }
 
@@ -76,15 +75,11 @@ impl Node for yaml_rust2::Yaml {
         }
     }
 
-    fn entries(&self) -> Vec<(&str, &Self)> {
-        match self {
-            // Only string keys are written; SOPS files have no other kind.
-            yaml_rust2::Yaml::Hash(hash) => hash
-                .iter()
-                .filter_map(|(k, v)| k.as_str().map(|k| (k, v)))
-                .collect(),
-            _ => Vec::new(),
-        }
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone {
+        // Only string keys are written; SOPS files have no other kind.
+        self.as_hash()
+            .into_iter()
+            .flat_map(|hash| hash.iter().filter_map(|(k, v)| k.as_str().map(|k| (k, v))))
     }
 }
 
@@ -93,7 +88,7 @@ impl Node for yaml_rust2::Yaml {
 pub fn document<N: Node>(root: &N, first: &[&str], out: &mut String) {
     match root.shape() {
         Shape::Map => {
-            let entries = root.entries();
+            let entries: Vec<(&str, &N)> = root.entries().collect();
             let mut ordered: Vec<(&str, &N)> = Vec::with_capacity(entries.len());
             for key in first {
                 if let Some(entry) = entries.iter().find(|(k, _)| k == key) {
@@ -101,7 +96,7 @@ pub fn document<N: Node>(root: &N, first: &[&str], out: &mut String) {
                 }
             }
             ordered.extend(entries.iter().filter(|(k, _)| !first.contains(k)));
-            map(ordered, 0, out);
+            map(ordered.into_iter(), 0, out);
         }
         _ => node(root, 0, out),
     }
@@ -147,7 +142,11 @@ fn sequence<N: Node>(items: &[N], level: usize, out: &mut String) {
     }
 }
 
-fn map<N: Node>(entries: Vec<(&str, &N)>, level: usize, out: &mut String) {
+fn map<'a, N: Node + 'a>(
+    entries: impl Iterator<Item = (&'a str, &'a N)> + Clone,
+    level: usize,
+    out: &mut String,
+) {
     let mut first = true;
     for (key, value) in entries {
         if !present(value) {
@@ -162,7 +161,7 @@ fn map<N: Node>(entries: Vec<(&str, &N)>, level: usize, out: &mut String) {
         match value.shape() {
             Shape::Map => {
                 let entries = value.entries();
-                if entries.iter().any(|(_, v)| present(*v)) {
+                if entries.clone().any(|(_, v)| present(v)) {
                     newline(level + 1, out);
                     map(entries, level + 1, out);
                 } else {
@@ -325,15 +324,17 @@ fn needs_quotes(s: &str) -> bool {
     if s.len() <= 5 && is_reserved_word(s) {
         return true;
     }
-    // Only strings that start like a number can read as one.
-    if first.is_ascii_digit() || matches!(first, 'i' | 'I' | 'n' | 'N') {
+    // Only strings that start like a number can read as one (signs and dots are quoted
+    // above); `inf`, `infinity` and `nan` in any case read as floats to Rust and Go.
+    if first.is_ascii_digit() {
         return s.starts_with("0x")
             || s.starts_with("0o")
-            || s.parse::<i64>().is_ok()
             || s.parse::<f64>().is_ok()
-            || number_or_date().is_match(s);
+            || (s.bytes().all(|b| {
+                b.is_ascii_hexdigit() || matches!(b, b'_' | b'x' | b'o' | b'.' | b'+' | b'-')
+            }) && number_or_date().is_match(s));
     }
-    false
+    matches!(first, 'i' | 'I' | 'n' | 'N') && s.len() <= 8 && s.parse::<f64>().is_ok()
 }
 
 /// Numbers and dates that YAML 1.1 (PyYAML, go-yaml v2 as used by kubectl) or YAML 1.2 read,
