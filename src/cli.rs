@@ -379,11 +379,10 @@ fn merged(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<load::Loaded, Ve
 /// Checks, expands and emits one blueprint for one environment. Every problem found is
 /// returned.
 fn compile(
-    parsed: &Parsed,
+    loaded: load::Loaded,
     overlay: Option<&Overlay>,
     root: &Path,
 ) -> Result<(Rendering, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let loaded = merged(parsed, overlay)?;
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
         .into_iter()
         .chain(review::blueprint(&loaded))
@@ -580,34 +579,35 @@ fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec
             return Err(BAD_INPUT);
         }
     };
+    let mut plan = plan;
+    let targets: Vec<Vec<Option<Overlay>>> = plan
+        .blueprints
+        .iter_mut()
+        .map(|(_, targets)| std::mem::take(targets))
+        .collect();
     let jobs: Vec<(&Parsed, Option<&Overlay>)> = plan
         .blueprints
         .iter()
-        .flat_map(|(p, targets)| targets.iter().map(move |t| (p, t.as_ref())))
+        .zip(&targets)
+        .flat_map(|((parsed, _), targets)| targets.iter().map(move |t| (parsed, t.as_ref())))
         .collect();
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs
-            .iter()
-            .map(|(parsed, overlay)| scope.spawn(|| compile(parsed, *overlay, &root)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(vec![Diagnostic::error(
-                        "internal-error",
-                        "kforge failed while compiling a blueprint",
-                    )])
-                })
-            })
-            .collect()
-    });
+    let overlays: Vec<Option<&Overlay>> = jobs.iter().map(|(_, overlay)| *overlay).collect();
+    // Every environment's blueprint first (merged and typed), each on a thread of its own.
+    let loaded = on_threads(&jobs, |(parsed, overlay)| merged(parsed, *overlay));
+    drop(jobs);
+    // Then the parsed documents go: at 50,000 objects they hold a fifth of the memory, which
+    // the objects reuse instead of faulting in fresh pages.
+    for (parsed, _) in &mut plan.blueprints {
+        parsed.document = serde_json::Value::Null;
+    }
+    let work: Vec<_> = loaded.into_iter().zip(overlays.iter().copied()).collect();
+    let results = on_threads_owned(work, |(loaded, overlay)| compile(loaded?, overlay, &root));
     let mut renderings = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
     let mut shown = std::collections::BTreeSet::new();
     // Jobs run base first, so a problem every environment shares is reported once, plain;
     // one that only an overlay brings says which environment it is in.
-    for ((_, overlay), result) in jobs.iter().zip(results) {
+    for (overlay, result) in overlays.iter().zip(results) {
         let diagnostics = match result {
             Ok((rendering, warnings)) => {
                 renderings.push(rendering);
@@ -637,6 +637,47 @@ fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec
     } else {
         Ok(renderings)
     }
+}
+
+/// Runs `work` on each item, each on a thread of its own, and returns the results in order;
+/// a thread that panicked gives an internal error.
+fn on_threads<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<R, Vec<Diagnostic>> + Sync,
+) -> Vec<Result<R, Vec<Diagnostic>>> {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .iter()
+            .map(|item| scope.spawn(|| work(item)))
+            .collect();
+        handles.into_iter().map(joined).collect()
+    })
+}
+
+/// [`on_threads`] for items each thread takes.
+fn on_threads_owned<T: Send, R: Send>(
+    items: Vec<T>,
+    work: impl Fn(T) -> Result<R, Vec<Diagnostic>> + Sync,
+) -> Vec<Result<R, Vec<Diagnostic>>> {
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        handles.into_iter().map(joined).collect()
+    })
+}
+
+fn joined<R>(
+    handle: std::thread::ScopedJoinHandle<'_, Result<R, Vec<Diagnostic>>>,
+) -> Result<R, Vec<Diagnostic>> {
+    handle.join().unwrap_or_else(|_| {
+        Err(vec![Diagnostic::error(
+            "internal-error",
+            "kforge failed while compiling a blueprint",
+        )])
+    })
 }
 
 fn describe(changes: &Changes) -> String {
