@@ -74,15 +74,16 @@ fn manifest_text(files: &BTreeMap<String, String>) -> String {
 /// what is on disk finds them in memory.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    files: HashMap<PathBuf, Vec<u8>>,
+    /// Tree directory -> owned path inside it -> contents.
+    trees: HashMap<PathBuf, HashMap<String, Vec<u8>>>,
 }
 
 impl Snapshot {
     /// Reads every owned file of every `<blueprint>/<environment>` tree under `out`; what
     /// cannot be read is left out (and read again, with its error, when compared).
     pub fn read(out: &Path) -> Snapshot {
-        let mut files = HashMap::new();
-        let trees = fs::read_dir(out)
+        let mut trees = HashMap::new();
+        let dirs = fs::read_dir(out)
             .into_iter()
             .flatten()
             .flatten()
@@ -92,16 +93,17 @@ impl Snapshot {
                     .flatten()
                     .flatten()
             });
-        for tree in trees {
+        for tree in dirs {
             let dir = tree.path();
-            for path in read_owned(&dir) {
-                let path = dir.join(path);
-                if let Ok(bytes) = fs::read(&path) {
-                    files.insert(path, bytes);
-                }
+            let files: HashMap<String, Vec<u8>> = read_owned(&dir)
+                .into_iter()
+                .filter_map(|path| fs::read(dir.join(&path)).ok().map(|bytes| (path, bytes)))
+                .collect();
+            if !files.is_empty() {
+                trees.insert(dir, files);
             }
         }
-        Snapshot { files }
+        Snapshot { trees }
     }
 
     /// Starts [`Snapshot::read`] on another thread.
@@ -110,12 +112,21 @@ impl Snapshot {
         std::thread::spawn(move || Snapshot::read(&out))
     }
 
-    /// Whether the file at `path` holds exactly `text`.
-    fn holds(&self, path: &Path, text: &str) -> io::Result<bool> {
-        match self.files.get(path) {
+    /// Whether the file at `path` in the tree at `dir` holds exactly `text`.
+    fn holds(&self, dir: &Path, path: &str, text: &str) -> io::Result<bool> {
+        match self.trees.get(dir).and_then(|files| files.get(path)) {
             Some(bytes) => Ok(bytes == text.as_bytes()),
-            None => fs::read(path).map(|current| current == text.as_bytes()),
+            None => fs::read(dir.join(path)).map(|current| current == text.as_bytes()),
         }
+    }
+
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        self.trees.values().map(HashMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -141,7 +152,7 @@ pub fn plan_with(
     // taken in path order.
     let compared: Vec<io::Result<bool>> = files
         .par_iter()
-        .map(|(path, text)| snapshot.holds(&dir.join(path), text))
+        .map(|(path, text)| snapshot.holds(dir, path, text))
         .collect();
     for (path, same) in files.keys().zip(compared) {
         let target = dir.join(path);
@@ -411,8 +422,8 @@ mod tests {
         fs::write(out.join("demo/base/notes.md"), "mine").unwrap();
         let snapshot = Snapshot::read(&out);
         // Two trees of two owned files each; the file kforge does not own is not read.
-        assert_eq!(snapshot.files.len(), 4);
-        assert!(!snapshot.files.contains_key(&out.join("demo/base/notes.md")));
+        assert_eq!(snapshot.len(), 4);
+        assert!(!snapshot.trees[&out.join("demo/base")].contains_key("notes.md"));
         let dir = out.join("demo/base");
         assert!(plan_with(&dir, &files, &snapshot).unwrap().is_empty());
         let changed = tree(&[("a/x.yaml", "y\n"), ("kustomization.yaml", "k\n")]);
@@ -424,6 +435,6 @@ mod tests {
             plan_with(&dir, &changed, &snapshot).unwrap().modified,
             ["a/x.yaml"]
         );
-        assert!(Snapshot::read(&tmp.path().join("missing")).files.is_empty());
+        assert!(Snapshot::read(&tmp.path().join("missing")).is_empty());
     }
 }
