@@ -41,6 +41,10 @@
 #   KFORGE_BENCH_BIN=PATH             measure this kforge binary instead (say,
 #                                     another branch's build, to compare)
 #   KFORGE_BENCH_STRICT=1             exit 1 when a target is not met
+#   KFORGE_BENCH_WORK=DIR             where the repositories are generated and
+#                                     rendered (default target/bench); a fresh
+#                                     directory keeps earlier runs' deleted
+#                                     trees from slowing file creation
 #   KFORGE_TOOLS_BIN=DIR              where kubernetes-validate and python are
 #                                     (default: target/tools-venv/bin)
 # Exit status: 0 when every step gave sane output, 1 when one did not (or,
@@ -90,6 +94,7 @@ KUSTOMIZE_TIMEOUT=${KFORGE_BENCH_KUSTOMIZE_TIMEOUT:-300}
 K8S_VERSION=1.33
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BENCH=$TARGET_DIR/bench
+WORK=${KFORGE_BENCH_WORK:-$BENCH}
 # A smoke run does not overwrite the full run's table.
 RESULTS=$BENCH/results.md
 if [[ $SMOKE -eq 1 ]]; then RESULTS=$BENCH/results-smoke.md; fi
@@ -141,9 +146,9 @@ cargo build -q "${profile_flag[@]}" --bin kforge --example synthetic_repo ||
 KFORGE=${KFORGE_BENCH_BIN:-$TARGET_DIR/$PROFILE/kforge}
 GEN=$TARGET_DIR/$PROFILE/examples/synthetic_repo
 [[ -x $KFORGE && -x $GEN ]] || die "built binaries not found under $TARGET_DIR/$PROFILE"
-mkdir -p "$BENCH"
+mkdir -p "$BENCH" "$WORK"
 # What an earlier run left, deleted before the clock starts.
-rm -rf "$BENCH"/repo-* "$BENCH"/logs-* "$BENCH"/kv-*
+rm -rf "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-*
 sync
 
 # ------------------------------------------------------------ measuring ----
@@ -345,7 +350,7 @@ kv_sample() { # DIR SIZE: copies about SAMPLE core-Kubernetes files spread over 
 
 bench_size() {
   local size=$1 repo
-  repo=$BENCH/repo-$size
+  repo=$WORK/repo-$size
   section "$size objects"
   rm -rf "$repo"
   "$GEN" "$repo" "$size" >/dev/null || die "synthetic_repo $size failed"
@@ -566,14 +571,14 @@ machine() {
   local cpu mem fs mhz virt
   cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
   mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
-  fs="$(findmnt -no FSTYPE -T "$BENCH" 2>/dev/null || stat -f -c %T "$BENCH") ($(df -P "$BENCH" | awk 'NR == 2 { print $1 " on " $6 }'))"
+  fs="$(findmnt -no FSTYPE -T "$WORK" 2>/dev/null || stat -f -c %T "$WORK") ($(df -P "$WORK" | awk 'NR == 2 { print $1 " on " $6 }'))"
   echo "- Date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   mhz=$(sed -n 's/^cpu MHz[[:space:]]*: \([0-9]*\).*/\1/p' /proc/cpuinfo | head -n 1)
   virt=$(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *//p')
   echo "- CPU: ${cpu:-unknown}${mhz:+ at $mhz MHz}, $(nproc) cores available (nproc)${virt:+, a $virt virtual machine}"
   echo "- Memory: $mem"
   echo "- Kernel: $(uname -sr)"
-  echo "- File system of target/bench: $fs"
+  echo "- Repositories in: $WORK, file system $fs"
   if [[ -n ${KFORGE_BENCH_BIN:-} ]]; then
     echo "- kforge: the binary $KFORGE_BENCH_BIN (KFORGE_BENCH_BIN)"
   else
