@@ -312,8 +312,7 @@ fresh_out() {
 
 # Flushes what earlier steps wrote, so that their write-back is not billed to the step
 # measured next (the no-op render after five cold renders of 10,000 files each). Not before
-# each cold render: a render into a fresh directory right after a sync measured 4x slower
-# on this ext4, which no checkout sees.
+# each cold render: a fresh checkout does not get one either.
 settle() {
   sync
 }
