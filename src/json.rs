@@ -1,8 +1,47 @@
-//! JSON-pointer lookup without allocating. `serde_json::Value::pointer` unescapes every
-//! segment into a new `String`; the cross-resource checks and lint rules look up a handful of
-//! pointers in every object, and that was a fifth of their time.
+//! JSON pointers (RFC 6901): escaping and unescaping segments, and lookup without
+//! allocating. `serde_json::Value::pointer` unescapes every segment into a new `String`; the
+//! cross-resource checks and lint rules look up a handful of pointers in every object, and
+//! that was a fifth of their time.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
+
+/// Escapes one segment: `~` as `~0`, `/` as `~1`.
+pub fn escape_segment(segment: &str) -> String {
+    let mut escaped = String::with_capacity(segment.len());
+    push_escaped(&mut escaped, segment);
+    escaped
+}
+
+/// Appends one escaped segment to `pointer`.
+pub fn push_escaped(pointer: &mut String, segment: &str) {
+    if !segment.contains(['~', '/']) {
+        pointer.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
+}
+
+/// One segment as written in a pointer, unescaped (borrowed when it has nothing escaped).
+pub fn unescape_segment(raw: &str) -> Cow<'_, str> {
+    if raw.contains('~') {
+        Cow::Owned(raw.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// The unescaped segments of a pointer (`/a/b~1c` gives `a`, `b/c`; `` gives none).
+pub fn segments(pointer: &str) -> impl Iterator<Item = Cow<'_, str>> {
+    pointer.split('/').skip(1).map(unescape_segment)
+}
 
 /// `value.at("/spec/template/spec")`: the node at an RFC 6901 pointer, as
 /// `serde_json::Value::pointer` finds it.
@@ -16,17 +55,10 @@ impl At for Value {
             return Some(self);
         }
         let mut target = self;
-        for token in pointer.strip_prefix('/')?.split('/') {
-            let unescaped;
-            let token = if token.contains('~') {
-                unescaped = token.replace("~1", "/").replace("~0", "~");
-                unescaped.as_str()
-            } else {
-                token
-            };
+        for token in pointer.strip_prefix('/')?.split('/').map(unescape_segment) {
             target = match target {
-                Value::Object(map) => map.get(token)?,
-                Value::Array(items) => items.get(index(token)?)?,
+                Value::Object(map) => map.get(token.as_ref())?,
+                Value::Array(items) => items.get(index(&token)?)?,
                 _ => return None,
             };
         }
@@ -67,5 +99,15 @@ mod tests {
         ] {
             assert_eq!(value.at(pointer), value.pointer(pointer), "{pointer}");
         }
+    }
+
+    #[test]
+    fn segments_round_trip() {
+        for segment in ["plain", "a/b", "a~b", "~1", "/~0", ""] {
+            let pointer = format!("/x/{}", escape_segment(segment));
+            let back: Vec<_> = segments(&pointer).collect();
+            assert_eq!(back, ["x", segment], "{pointer}");
+        }
+        assert_eq!(segments("").count(), 0);
     }
 }

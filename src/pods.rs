@@ -113,8 +113,3 @@ pub fn text<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
 pub fn annotations(object: &Object) -> BTreeMap<&str, &str> {
     string_map(object.body.at("/metadata/annotations"))
 }
-
-/// An RFC 6901 segment: `~` and `/` escaped.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}

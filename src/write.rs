@@ -51,14 +51,16 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 }
 
 fn read_owned(dir: &Path) -> BTreeSet<String> {
-    fs::read_to_string(dir.join(OWNED))
-        .map(|text| {
-            text.lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+    owned_paths(&fs::read_to_string(dir.join(OWNED)).unwrap_or_default())
+}
+
+/// The paths a manifest's text lists.
+fn owned_paths(manifest: &str) -> BTreeSet<String> {
+    manifest
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn manifest_text(files: &BTreeMap<String, String>) -> String {
@@ -147,7 +149,8 @@ pub fn plan_with(
         changes.added = files.keys().cloned().collect();
         return Ok(changes);
     }
-    let owned = read_owned(dir);
+    let manifest = fs::read_to_string(dir.join(OWNED)).ok();
+    let owned = owned_paths(manifest.as_deref().unwrap_or_default());
     // Reading and comparing thousands of files: both cores read, then the verdicts are
     // taken in path order.
     let compared: Vec<io::Result<bool>> = files
@@ -175,7 +178,7 @@ pub fn plan_with(
         }
     }
     // A manifest out of step with the tree is a change too (e.g. a file deleted by hand).
-    let manifest_current = fs::read_to_string(dir.join(OWNED)).ok() == Some(manifest_text(files));
+    let manifest_current = manifest == Some(manifest_text(files));
     if changes.is_empty() && !manifest_current {
         changes.modified.push(OWNED.to_owned());
     }

@@ -301,7 +301,7 @@ fn uses(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         };
         let key_refs = used.env.iter().map(|(var, key)| {
             (
-                format!("{pointer}/env/{}", crate::load::yaml::escape_segment(var)),
+                format!("{pointer}/env/{}", crate::json::escape_segment(var)),
                 key,
             )
         });
@@ -410,10 +410,7 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
             if matches!(content, FileContent::Inline(_)) && name.contains('/') {
                 ctx.error_at_key(
                     "invalid-name",
-                    &format!(
-                        "{pointer}/files/{}",
-                        crate::load::yaml::escape_segment(name)
-                    ),
+                    &format!("{pointer}/files/{}", crate::json::escape_segment(name)),
                     format!("file name `{name}` contains `/`"),
                     "not a ConfigMap key",
                 );
@@ -454,7 +451,7 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         for port in service.node_ports.keys() {
             let pointer = format!(
                 "{at}/service/nodePorts/{}",
-                crate::load::yaml::escape_segment(port)
+                crate::json::escape_segment(port)
             );
             if !matches!(
                 service.kind,

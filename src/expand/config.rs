@@ -20,7 +20,7 @@ pub(crate) fn app_config_data(
     for (name, content) in &config.files {
         let pointer = format!(
             "/spec/apps/{index}/config/files/{}",
-            crate::load::yaml::escape_segment(name)
+            crate::json::escape_segment(name)
         );
         if let Some(text) = x.file_content(&pointer, content) {
             data.insert(name.clone(), text);
@@ -64,7 +64,7 @@ pub(crate) fn standalone_data(x: &mut Expansion<'_>, index: usize) -> BTreeMap<S
     for (name, content) in &files {
         let pointer = format!(
             "/spec/configMaps/{index}/files/{}",
-            crate::load::yaml::escape_segment(name)
+            crate::json::escape_segment(name)
         );
         if let Some(text) = x.file_content(&pointer, content) {
             data.insert(name.clone(), text);

@@ -108,10 +108,7 @@ pub fn file_references(loaded: &Loaded) -> Vec<FileReference> {
         for (name, content) in files {
             if let FileContent::FromFile(f) = content {
                 refs.push(FileReference {
-                    pointer: format!(
-                        "{base}/{}/fromFile",
-                        crate::load::yaml::escape_segment(name)
-                    ),
+                    pointer: format!("{base}/{}/fromFile", crate::json::escape_segment(name)),
                     path: f.from_file.clone(),
                 });
             }

@@ -14,9 +14,9 @@ use zeroize::{Zeroize, Zeroizing};
 use super::labels::non_empty;
 use super::{Expansion, Object};
 use crate::diagnostic::Diagnostic;
+use crate::json::escape_segment;
 use crate::load::Loaded;
 use crate::load::blueprint::SecretSource;
-use crate::load::yaml::escape_segment;
 
 /// A secret value as read: overwritten when dropped, never printed.
 #[derive(Clone, PartialEq, Eq)]

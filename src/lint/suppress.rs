@@ -8,7 +8,7 @@ use super::codes::{known, lookup};
 use crate::expand::Object;
 use crate::finding::Finding;
 use crate::json::At;
-use crate::pods::escape;
+use crate::json::escape_segment;
 use crate::suggest;
 
 pub const ANNOTATION: &str = "kforge.io/lint-allow";
@@ -55,7 +55,7 @@ pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSe
     else {
         return ids;
     };
-    let pointer = format!("/metadata/annotations/{}", escape(ANNOTATION));
+    let pointer = format!("/metadata/annotations/{}", escape_segment(ANNOTATION));
     for entry in entries(text) {
         let (rule, reason) = entry.split_once(':').unwrap_or((entry, ""));
         let (rule, reason) = (rule.trim(), reason.trim());

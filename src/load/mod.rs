@@ -149,7 +149,7 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
             Segment::Map { key } | Segment::Enum { variant: key } => {
                 pointer.push('/');
-                pointer.push_str(&yaml::escape_segment(key));
+                pointer.push_str(&crate::json::escape_segment(key));
             }
             Segment::Unknown => {}
         }

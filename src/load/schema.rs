@@ -11,8 +11,9 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use super::blueprint::Blueprint;
-use super::yaml::{SpanMap, escape_segment};
+use super::yaml::SpanMap;
 use crate::diagnostic::Diagnostic;
+use crate::json::{escape_segment, segments};
 use crate::suggest;
 
 /// The `$id` of the published schema.
@@ -92,8 +93,7 @@ pub fn validate(document: &Value, spans: &SpanMap) -> Vec<Diagnostic> {
 /// Turns a JSON pointer into the dotted field path users read: `spec.apps[2].ports[0].port`.
 pub fn field_path(pointer: &str) -> String {
     let mut path = String::new();
-    for raw in pointer.split('/').skip(1) {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
+    for segment in segments(pointer) {
         if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
             path.push_str(&format!("[{segment}]"));
         } else if segment.contains(['.', '/', ' ', '[']) || segment.is_empty() {
@@ -332,13 +332,12 @@ fn property_names(root: &Value, pointer: &str) -> Vec<String> {
 /// Every subschema that may apply to the instance at `pointer` ($ref and anyOf/oneOf expanded).
 fn schemas_at<'a>(root: &'a Value, pointer: &str) -> Vec<&'a Value> {
     let mut current = expand(root, root);
-    for raw in pointer.split('/').skip(1) {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
+    for segment in segments(pointer) {
         let mut next = Vec::new();
         for schema in current {
             let child = schema
                 .get("properties")
-                .and_then(|p| p.get(&segment))
+                .and_then(|p| p.get(segment.as_ref()))
                 .or_else(|| schema.get("additionalProperties").filter(|a| a.is_object()))
                 .or_else(|| schema.get("items").filter(|i| i.is_object()));
             if let Some(child) = child {

@@ -12,6 +12,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::json::push_escaped;
 
 /// Where a field's key and value stand in the source.
 #[derive(Debug, Clone)]
@@ -47,14 +48,6 @@ impl Clone for SpanMap {
 }
 
 impl SpanMap {
-    pub fn new(file: Arc<SourceFile>) -> Self {
-        SpanMap {
-            files: vec![file],
-            unsorted: Mutex::new(Vec::new()),
-            sorted: OnceLock::from(BTreeMap::new()),
-        }
-    }
-
     fn from_document_order(file: Arc<SourceFile>, fields: Vec<(String, FieldSpan)>) -> Self {
         SpanMap {
             files: vec![file],
@@ -132,9 +125,9 @@ impl SpanMap {
     /// Copies the spans of `source`'s subtree at `from` to this map's subtree at `to`,
     /// replacing whatever this map held there.
     pub fn graft(&mut self, to: &str, source: &SpanMap, from: &str) {
-        self.remove_subtree(to);
         let files: Vec<usize> = source.files.iter().map(|f| self.file_index(f)).collect();
         let mut fields = self.take();
+        remove_subtree(&mut fields, to);
         for (pointer, field) in subtree(source.fields(), from) {
             let rest = &pointer[from.len()..];
             fields.insert(
@@ -152,10 +145,7 @@ impl SpanMap {
     /// Forgets the spans of the subtree at `pointer`.
     pub fn remove_subtree(&mut self, pointer: &str) {
         let mut fields = self.take();
-        let doomed: Vec<String> = subtree(&fields, pointer).map(|(p, _)| p.clone()).collect();
-        for p in doomed {
-            fields.remove(&p);
-        }
+        remove_subtree(&mut fields, pointer);
         self.put(fields);
     }
 
@@ -186,6 +176,13 @@ impl SpanMap {
     }
 }
 
+fn remove_subtree(fields: &mut BTreeMap<String, FieldSpan>, pointer: &str) {
+    let doomed: Vec<String> = subtree(fields, pointer).map(|(p, _)| p.clone()).collect();
+    for p in doomed {
+        fields.remove(&p);
+    }
+}
+
 /// The entries at `pointer` and below it.
 fn subtree<'a>(
     fields: &'a BTreeMap<String, FieldSpan>,
@@ -195,28 +192,6 @@ fn subtree<'a>(
         .range::<str, _>((Bound::Included(pointer), Bound::Unbounded))
         .take_while(move |(p, _)| p.starts_with(pointer))
         .filter(move |(p, _)| p.len() == pointer.len() || p.as_bytes()[pointer.len()] == b'/')
-}
-
-/// Escapes one JSON-pointer segment (RFC 6901).
-pub fn escape_segment(segment: &str) -> String {
-    let mut escaped = String::with_capacity(segment.len());
-    push_escaped(&mut escaped, segment);
-    escaped
-}
-
-/// Appends one escaped JSON-pointer segment to `pointer`.
-fn push_escaped(pointer: &mut String, segment: &str) {
-    if !segment.contains(['~', '/']) {
-        pointer.push_str(segment);
-        return;
-    }
-    for c in segment.chars() {
-        match c {
-            '~' => pointer.push_str("~0"),
-            '/' => pointer.push_str("~1"),
-            c => pointer.push(c),
-        }
-    }
 }
 
 /// Deeper nesting than this is refused: no blueprint needs it, and it bounds the loader's

@@ -6,9 +6,9 @@ use serde_json::{Map, Value};
 
 use super::Overlay;
 use crate::diagnostic::Diagnostic;
+use crate::json::escape_segment;
 use crate::load::SpanMap;
 use crate::load::schema::field_path;
-use crate::load::yaml::escape_segment;
 
 /// The key that removes a named list item.
 pub const DELETE: &str = "$delete";

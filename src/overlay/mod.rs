@@ -187,7 +187,7 @@ fn unknown_fields(document: &Value, spans: &SpanMap) -> Vec<Diagnostic> {
             if allowed.contains(&key.as_str()) {
                 continue;
             }
-            let at = format!("{pointer}/{}", crate::load::yaml::escape_segment(key));
+            let at = format!("{pointer}/{}", crate::json::escape_segment(key));
             let mut error = Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
                 .path(crate::load::schema::field_path(&at))
                 .at(spans.key(&at), "not an overlay field");

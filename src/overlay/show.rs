@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::load::yaml::escape_segment;
+use crate::json::escape_segment;
 use crate::load::{SpanMap, is_secret_value};
 
 /// The merged document as commented YAML.

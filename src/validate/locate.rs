@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use yaml_rust2::parser::{Event, Parser};
 
-use crate::load::yaml::escape_segment;
+use crate::json::escape_segment;
 
 /// 1-based line and column (in characters).
 pub type Position = (usize, usize);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::SCHEMA;
 use crate::finding::Finding;
-use crate::load::yaml::escape_segment;
+use crate::json::{escape_segment, segments};
 use crate::suggest;
 
 /// How every unknown-field message begins.
@@ -136,11 +136,10 @@ fn property_names(root: &Value, pointer: &str) -> Vec<String> {
 /// The schema that applies at an instance pointer, following `$ref`s into `$defs`.
 fn schema_at<'a>(root: &'a Value, pointer: &str) -> Option<&'a Value> {
     let mut schema = resolve(root, root)?;
-    for raw in pointer.split('/').skip(1) {
-        let segment = raw.replace("~1", "/").replace("~0", "~");
+    for segment in segments(pointer) {
         let next = schema
             .get("properties")
-            .and_then(|p| p.get(&segment))
+            .and_then(|p| p.get(segment.as_ref()))
             .or_else(|| schema.get("additionalProperties").filter(|s| s.is_object()))
             .or_else(|| schema.get("items"))?;
         schema = resolve(root, next)?;

@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 
 use crate::expand::Object;
 use crate::finding::Finding;
+use crate::json::unescape_segment;
 use crate::suggest;
 pub use crd::CrdKind;
 pub use schemas::{DEFAULT_VERSION, SUPPORTED_VERSIONS, SchemaSet, supported_version};
@@ -214,12 +215,12 @@ impl Validator {
                 (None, Some(info)) => json!({"$ref": format!("#/$defs/{}", info.definition)}),
                 (None, None) => return None,
             };
+            let used = reachable_definitions(&root, &self.set.definitions);
             if let Some(object) = root.as_object_mut() {
                 object.insert(
                     "$schema".into(),
                     json!("https://json-schema.org/draft/2020-12/schema"),
                 );
-                let used = reachable_definitions(object, &self.set.definitions);
                 object.insert("$defs".into(), Value::Object(used));
             }
             let validator = jsonschema::validator_for(&root).ok()?;
@@ -231,26 +232,19 @@ impl Validator {
 
 /// The definitions a schema refers to, directly or through each other: compiling one kind
 /// with only these, instead of every definition of the version, is several times cheaper.
-fn reachable_definitions(
-    schema: &Map<String, Value>,
-    definitions: &Map<String, Value>,
-) -> Map<String, Value> {
-    fn refs(map: &Map<String, Value>, out: &mut Vec<String>) {
-        for (key, value) in map {
-            match (key.as_str(), value) {
-                ("$ref", Value::String(target)) => {
-                    if let Some(name) = target.strip_prefix("#/$defs/") {
-                        out.push(name.replace("~1", "/").replace("~0", "~"));
+fn reachable_definitions(schema: &Value, definitions: &Map<String, Value>) -> Map<String, Value> {
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let target = value.as_str().filter(|_| key == "$ref");
+                    match target.and_then(|t| t.strip_prefix("#/$defs/")) {
+                        Some(name) => out.push(unescape_segment(name).into_owned()),
+                        None => refs(value, out),
                     }
                 }
-                (_, value) => refs_in(value, out),
             }
-        }
-    }
-    fn refs_in(value: &Value, out: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => refs(map, out),
-            Value::Array(items) => items.iter().for_each(|v| refs_in(v, out)),
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
             _ => {}
         }
     }
@@ -262,7 +256,7 @@ fn reachable_definitions(
             continue;
         }
         if let Some(definition) = definitions.get(&name) {
-            refs_in(definition, &mut pending);
+            refs(definition, &mut pending);
             used.insert(name, definition.clone());
         }
     }

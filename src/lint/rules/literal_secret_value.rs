@@ -1,7 +1,7 @@
 use crate::expand::Object;
+use crate::json::escape_segment;
 use crate::lint::rule::{Hit, Rule};
 use crate::load::Loaded;
-use crate::load::yaml::escape_segment;
 
 crate::rule! {
     /// ## What it does

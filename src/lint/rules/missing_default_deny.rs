@@ -4,8 +4,9 @@ use serde_json::Value;
 
 use crate::expand::{ISOLATION_LABEL, Object};
 use crate::json::At;
+use crate::json::escape_segment;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::{self, escape, text};
+use crate::pods::{self, text};
 use crate::selector::LabelSet;
 use crate::selector::calico::Selector;
 use crate::selector::labels::LabelSelector;
@@ -164,7 +165,7 @@ impl Rule for MissingDefaultDeny {
             out.push(
                 Hit::new(
                     i,
-                    format!("/metadata/labels/{}", escape(ISOLATION_LABEL)),
+                    format!("/metadata/labels/{}", escape_segment(ISOLATION_LABEL)),
                     format!(
                         "namespace `{name}` requests isolation `{}` but no policy denies {} by default",
                         labels.get(ISOLATION_LABEL).copied().unwrap_or(""),
