@@ -203,8 +203,7 @@ fn print_diagnostics(diagnostics: &[Diagnostic], output: Output) {
         Output::Json => {
             let findings: Vec<serde_json::Value> =
                 diagnostics.iter().map(diagnostic_json).collect();
-            let text = serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))
-                .unwrap_or_default();
+            let text = crate::json::pretty(&serde_json::json!({ "findings": findings }));
             println!("{text}");
         }
     }

@@ -452,8 +452,7 @@ fn print_json(placed: &[Placed], problems: &[Diagnostic], inputs: &[Input], obje
             "message": p.finding.message,
         })
     }));
-    let text = serde_json::to_string_pretty(&json!({"objects": objects, "findings": findings}))
-        .unwrap_or_default();
+    let text = crate::json::pretty(&json!({"objects": objects, "findings": findings}));
     println!("{text}");
 }
 
@@ -536,7 +535,7 @@ fn print_sarif(placed: &[Placed], problems: &[Diagnostic], inputs: &[Input]) {
             "results": results,
         }],
     });
-    println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
+    println!("{}", crate::json::pretty(&log));
 }
 
 fn rule_description(id: &str) -> String {

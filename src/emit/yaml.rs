@@ -54,10 +54,11 @@ impl Node for Value {
     }
 
     fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone {
-        // serde_json's map is ordered by key, so the output comes out sorted.
+        // Every map is written in key order.
         self.as_object()
+            .map(crate::json::sorted)
+            .unwrap_or_default()
             .into_iter()
-            .flat_map(|map| map.iter().map(|(k, v)| (k.as_str(), v)))
     }
 }
 
@@ -570,9 +571,11 @@ mod tests {
             Value::Number(n) => Yaml::Integer(n.as_i64()?),
             Value::String(s) => Yaml::String(s),
             Value::Array(items) => Yaml::Array(items.iter().filter_map(as_yaml).collect()),
+            // In the order this writer uses: by key.
             Value::Object(map) => Yaml::Hash(
-                map.iter()
-                    .filter_map(|(k, v)| Some((Yaml::String(k.clone()), as_yaml(v)?)))
+                crate::json::sorted(&map)
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((Yaml::String(k.to_owned()), as_yaml(v)?)))
                     .collect(),
             ),
             Value::Null => return None,

@@ -35,7 +35,7 @@ pub fn blueprint_schema() -> Value {
 
 /// The schema text as committed: pretty JSON with a trailing newline.
 pub fn blueprint_schema_text() -> String {
-    let mut text = serde_json::to_string_pretty(&blueprint_schema()).unwrap_or_default();
+    let mut text = crate::json::pretty(&blueprint_schema());
     text.push('\n');
     text
 }

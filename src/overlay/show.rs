@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::json::escape_segment;
+use crate::json::{escape_segment, sorted};
 use crate::load::{SpanMap, is_secret_value};
 
 /// The merged document as commented YAML.
@@ -12,19 +12,19 @@ pub fn show(document: &Value, spans: &SpanMap) -> String {
     if let Value::Object(map) = document {
         // apiVersion, kind and metadata first, as in the blueprint.
         let order = ["apiVersion", "kind", "metadata"];
+        let entries = sorted(map);
         let keys = order
             .iter()
-            .filter(|k| map.contains_key(**k))
-            .map(|k| (*k).to_owned())
-            .chain(map.keys().filter(|k| !order.contains(&k.as_str())).cloned());
-        for key in keys {
+            .filter_map(|k| entries.iter().find(|(key, _)| key == k))
+            .chain(entries.iter().filter(|(k, _)| !order.contains(k)));
+        for (key, value) in keys {
             field(
                 &mut out,
                 spans,
                 0,
-                &key,
-                &map[&key],
-                &format!("/{}", escape_segment(&key)),
+                key,
+                value,
+                &format!("/{}", escape_segment(key)),
             );
         }
     }
@@ -44,7 +44,7 @@ fn field(
     match value {
         Value::Object(map) if !map.is_empty() => {
             out.push_str(&format!("{pad}{key}:\n"));
-            for (k, v) in map {
+            for (k, v) in sorted(map) {
                 field(
                     out,
                     spans,
@@ -75,10 +75,10 @@ fn list(out: &mut String, spans: &SpanMap, indent: usize, items: &[Value], point
                 // `- ` followed by the first field; the rest line up under it.
                 let mut first = true;
                 // The item's name first: it is what the list merges by.
-                let named = map.get_key_value("name");
+                let named = map.get("name").map(|v| ("name", v));
                 for (k, v) in named
                     .into_iter()
-                    .chain(map.iter().filter(|(k, _)| *k != "name"))
+                    .chain(sorted(map).into_iter().filter(|(k, _)| *k != "name"))
                 {
                     let mut text = String::new();
                     field(
