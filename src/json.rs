@@ -115,6 +115,26 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn printed_json_has_its_maps_in_key_order_whatever_order_they_were_built_in() {
+        // serde_json keeps insertion order here: `json!` builds these maps as written.
+        let value = json!({"z": 1, "a": {"y": [{"b": 2, "a": 1}], "x": null}, "m": "s"});
+        assert_eq!(
+            serde_json::to_string(&value).unwrap(),
+            r#"{"z":1,"a":{"y":[{"b":2,"a":1}],"x":null},"m":"s"}"#
+        );
+        let printed: String = pretty(&value).split_whitespace().collect();
+        assert_eq!(
+            printed,
+            r#"{"a":{"x":null,"y":[{"a":1,"b":2}]},"m":"s","z":1}"#
+        );
+        let keys: Vec<&str> = sorted(value.as_object().unwrap())
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, ["a", "m", "z"]);
+    }
+
+    #[test]
     fn finds_what_serde_json_finds() {
         let value = json!({"a": {"b/c": [1, {"d~e": 2}], "": 3}, "n": null});
         for pointer in [
