@@ -149,12 +149,12 @@ mkdir -p "$BENCH" "$WORK"
 # here) does not reuse an inode for 60 s after its deletion (up to 6 minutes while the
 # inode table is unwritten), and creating a file meanwhile scans past every such inode:
 # after deleting a few hundred thousand files, creating 10,000 took 2-5 s instead of 0.4 s.
-# So a run that had to delete waits that window out before it measures.
-leftovers=$(find "$BENCH" "$WORK" -maxdepth 1 \( -name 'repo-*' -o -name 'logs-*' -o -name 'kv-*' \) | wc -l)
+# So a run that had to delete many files waits that window out before it measures.
+leftovers=$(find "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-* 2>/dev/null | wc -l)
 rm -rf "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-*
 sync
-if [[ $leftovers -gt 0 && $SMOKE -eq 0 ]]; then
-  echo "deleted what an earlier run left; waiting 65 s for the file system to reuse those inodes"
+if [[ $leftovers -gt 10000 && $SMOKE -eq 0 ]]; then
+  echo "deleted $leftovers files an earlier run left; waiting 65 s until ext4 reuses their inodes"
   sleep 65
 fi
 
