@@ -150,7 +150,7 @@ mkdir -p "$BENCH" "$WORK"
 # inode table is unwritten), and creating a file meanwhile scans past every such inode:
 # after deleting a few hundred thousand files, creating 10,000 took 2-5 s instead of 0.4 s.
 # So a run that had to delete many files waits that window out before it measures.
-leftovers=$(find "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-* 2>/dev/null | wc -l)
+leftovers=$({ find "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-* 2>/dev/null || true; } | wc -l)
 rm -rf "$BENCH"/repo-* "$WORK"/repo-* "$BENCH"/logs-* "$BENCH"/kv-*
 sync
 if [[ $leftovers -gt 10000 && $SMOKE -eq 0 ]]; then
