@@ -20,7 +20,7 @@ use serde_json::Value;
 pub trait Node: Sized {
     fn shape(&self) -> Shape<'_, Self>;
     /// A map's entries in the order they are written (`shape` said `Map`).
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone;
+    fn entries(&self) -> Vec<(&str, &Self)>;
 }
 
 /// What a node is, as the writer needs to know it.
@@ -53,12 +53,11 @@ impl Node for Value {
         }
     }
 
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone {
+    fn entries(&self) -> Vec<(&str, &Self)> {
         // Every map is written in key order.
         self.as_object()
             .map(crate::json::sorted)
             .unwrap_or_default()
-            .into_iter()
     }
 }
 
@@ -76,11 +75,12 @@ impl Node for yaml_rust2::Yaml {
         }
     }
 
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> + Clone {
+    fn entries(&self) -> Vec<(&str, &Self)> {
         // Only string keys are written; SOPS files have no other kind.
         self.as_hash()
             .into_iter()
             .flat_map(|hash| hash.iter().filter_map(|(k, v)| k.as_str().map(|k| (k, v))))
+            .collect()
     }
 }
 
@@ -89,7 +89,7 @@ impl Node for yaml_rust2::Yaml {
 pub fn document<N: Node>(root: &N, first: &[&str], out: &mut String) {
     match root.shape() {
         Shape::Map => {
-            let entries: Vec<(&str, &N)> = root.entries().collect();
+            let entries = root.entries();
             let mut ordered: Vec<(&str, &N)> = Vec::with_capacity(entries.len());
             for key in first {
                 if let Some(entry) = entries.iter().find(|(k, _)| k == key) {
@@ -97,7 +97,7 @@ pub fn document<N: Node>(root: &N, first: &[&str], out: &mut String) {
                 }
             }
             ordered.extend(entries.iter().filter(|(k, _)| !first.contains(k)));
-            map(ordered.into_iter(), 0, out);
+            map(ordered, 0, out);
         }
         _ => node(root, 0, out),
     }
@@ -143,11 +143,7 @@ fn sequence<N: Node>(items: &[N], level: usize, out: &mut String) {
     }
 }
 
-fn map<'a, N: Node + 'a>(
-    entries: impl Iterator<Item = (&'a str, &'a N)> + Clone,
-    level: usize,
-    out: &mut String,
-) {
+fn map<N: Node>(entries: Vec<(&str, &N)>, level: usize, out: &mut String) {
     let mut first = true;
     for (key, value) in entries {
         if !present(value) {
@@ -162,7 +158,7 @@ fn map<'a, N: Node + 'a>(
         match value.shape() {
             Shape::Map => {
                 let entries = value.entries();
-                if entries.clone().any(|(_, v)| present(v)) {
+                if entries.iter().any(|(_, v)| present(*v)) {
                     newline(level + 1, out);
                     map(entries, level + 1, out);
                 } else {
