@@ -571,14 +571,13 @@ fn plan_run(given: &[PathBuf], envs: &[String], root: &Path) -> Result<Plan, Vec
 fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec<Rendering>, u8> {
     crate::validate::render::warm_up_in_background();
     let root = repository_root();
-    let plan = match plan_run(given, envs, &root) {
+    let mut plan = match plan_run(given, envs, &root) {
         Ok(plan) => plan,
         Err(problems) => {
             print_diagnostics(&problems, output);
             return Err(BAD_INPUT);
         }
     };
-    let mut plan = plan;
     let targets: Vec<Vec<Option<Overlay>>> = plan
         .blueprints
         .iter_mut()

@@ -89,8 +89,11 @@ impl At for Value {
         if pointer.is_empty() {
             return Some(self);
         }
+        if !pointer.starts_with('/') {
+            return None;
+        }
         let mut target = self;
-        for token in pointer.strip_prefix('/')?.split('/').map(unescape_segment) {
+        for token in segments(pointer) {
             target = match target {
                 Value::Object(map) => map.get(token.as_ref())?,
                 Value::Array(items) => items.get(index(&token)?)?,

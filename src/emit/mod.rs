@@ -31,7 +31,7 @@ fn is_built_in_group(group: &str) -> bool {
 /// `networkpolicy.projectcalico.org-web.yaml`.
 pub fn file_name(object: &Object) -> String {
     let kind = object.kind.to_lowercase();
-    let group = object.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    let group = crate::pods::group(&object.api_version);
     if is_built_in_group(group) {
         format!("{kind}-{}.yaml", object.name)
     } else {

@@ -395,6 +395,13 @@ mod tests {
         out
     }
 
+    /// A key or one-line string as written.
+    fn scalar_text(s: &str) -> String {
+        let mut out = String::new();
+        scalar(s, &mut out);
+        out
+    }
+
     #[test]
     fn the_layout_is_block_style_with_sequences_indented_under_their_key() {
         let value = json!({
@@ -450,8 +457,7 @@ mod tests {
             "x\u{2028}y",
             "\u{feff}",
         ] {
-            let mut out = String::new();
-            scalar(s, &mut out);
+            let out = scalar_text(s);
             assert!(out.starts_with('"'), "{s:?} was written as {out}");
         }
         for s in [
@@ -467,17 +473,16 @@ mod tests {
             "10.0.0.0/8",
             "é",
         ] {
-            let mut out = String::new();
-            scalar(s, &mut out);
-            assert_eq!(out, s);
+            assert_eq!(scalar_text(s), s);
         }
     }
 
     #[test]
     fn escapes_are_yaml_escapes() {
-        let mut out = String::new();
-        scalar("a\"b\\c\td\u{7}\u{85}", &mut out);
-        assert_eq!(out, r#""a\"b\\c\td\u0007\N""#);
+        assert_eq!(
+            scalar_text("a\"b\\c\td\u{7}\u{85}"),
+            r#""a\"b\\c\td\u0007\N""#
+        );
     }
 
     #[test]

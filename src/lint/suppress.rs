@@ -7,8 +7,7 @@ use std::collections::BTreeSet;
 use super::codes::{known, lookup};
 use crate::expand::Object;
 use crate::finding::Finding;
-use crate::json::At;
-use crate::json::escape_segment;
+use crate::json::{At, escape_segment};
 use crate::suggest;
 
 pub const ANNOTATION: &str = "kforge.io/lint-allow";

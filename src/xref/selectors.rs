@@ -30,13 +30,10 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
         let body = &object.body;
         let (selector, pointer) = match (pods::group(&object.api_version), object.kind.as_str()) {
             ("", "Service") => {
-                if body.at("/spec/selector").is_none() {
+                let Some(selector) = body.at("/spec/selector") else {
                     continue; // endpoints managed by hand, or ExternalName
-                }
-                (
-                    LabelSelector::from_map(body.at("/spec/selector")),
-                    "/spec/selector",
-                )
+                };
+                (LabelSelector::from_map(Some(selector)), "/spec/selector")
             }
             ("policy", "PodDisruptionBudget") => {
                 match parsed(cx, i, body.at("/spec/selector"), "/spec/selector") {
