@@ -2,7 +2,6 @@
 //! maps the outcome to the exit codes of CLI.md. The only module (with [`crate::write`]) that
 //! touches the file system, the environment or the terminal.
 
-use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,15 +10,17 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 mod validate_command;
 
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::expand::{Inputs, file_references, resolve_reference};
-use crate::load::SpanMap;
+use crate::diagnostic::Diagnostic;
 use crate::load::schema::blueprint_schema_text;
-use crate::overlay::{self, Overlay};
-use crate::write::{Changes, Snapshot, plan_with, write_tree_with};
-use crate::{check, emit, expand, lint, load, review, secrets};
+use crate::overlay;
+use crate::pipeline::{self, Failure, Plan, Rendered, RepoPath, WorkTree, output};
+use crate::write::{Changes, Snapshot};
+use crate::{check, lint, load};
 
+mod exit;
 mod sealing;
+
+use exit::Exit;
 
 const RENDER_EXAMPLES: &str = "Examples:
   kforge render                          # every blueprints/*.yaml, base + each overlay, into out/
@@ -129,13 +130,6 @@ enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
-/// Exit codes of CLI.md.
-const SUCCESS: u8 = 0;
-const DIFFERENCE: u8 = 1;
-/// `check`: findings at error level about the objects (references, lint rules).
-const FINDINGS: u8 = 1;
-const BAD_INPUT: u8 = 2;
-
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     run_from(std::env::args_os())
@@ -152,14 +146,15 @@ where
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                BAD_INPUT
+            return if error.use_stderr() {
+                Exit::BadInput
             } else {
-                SUCCESS
-            });
+                Exit::Success
+            }
+            .into();
         }
     };
-    ExitCode::from(match cli.command {
+    match cli.command {
         Command::Render {
             blueprints,
             envs,
@@ -176,15 +171,16 @@ where
         Command::Validate(args) => validate_command::run(&args),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
-            SUCCESS
+            Exit::Success
         }
         Command::Init { dir } => init(&dir),
         Command::Rules { rule } => rules(rule.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kforge", &mut std::io::stdout());
-            SUCCESS
+            Exit::Success
         }
-    })
+    }
+    .into()
 }
 
 fn color() -> bool {
@@ -229,438 +225,74 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
     })
 }
 
-/// The `*.yaml` and `*.yml` files directly in `dir`, sorted.
-fn yaml_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    paths.sort();
-    Ok(paths)
-}
-
-/// The blueprints named on the command line, or every `blueprints/*.yaml`.
-fn blueprint_paths(given: &[PathBuf]) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
-    if !given.is_empty() {
-        return Ok(given.to_vec());
-    }
-    let dir = Path::new("blueprints");
-    let paths = yaml_files(dir).map_err(|e| {
-        vec![
-            Diagnostic::error("no-blueprints", format!("cannot read `blueprints/`: {e}")).help(
-                "run kforge in a repository with a blueprints/ directory, or name blueprint files",
-            ),
-        ]
-    })?;
-    if paths.is_empty() {
-        return Err(vec![
-            Diagnostic::error("no-blueprints", "`blueprints/` holds no .yaml file")
-                .help("create one with `kforge init`"),
-        ]);
-    }
-    Ok(paths)
-}
-
-/// Reads every file a blueprint refers to; paths may not leave the repository, not even
-/// through a symlink.
-fn read_inputs(loaded: &load::Loaded, root: &Path) -> Inputs {
-    let mut files = BTreeMap::new();
-    for reference in file_references(loaded) {
-        let content = resolve_reference(root, &loaded.base_dir, &reference.path).and_then(|path| {
-            let real = path.canonicalize().map_err(|e| e.to_string())?;
-            if !real.starts_with(root) {
-                return Err(format!("`{}` leads outside the repository", reference.path));
-            }
-            std::fs::read_to_string(&real).map_err(|e| e.to_string())
-        });
-        files.insert(reference.path, content);
-    }
-    Inputs {
-        files,
-        secrets: sealing::read_secret_values(loaded, root),
-    }
-}
-
-/// One blueprint rendered in memory for one environment: its names and its file tree.
-struct Rendering {
-    name: String,
-    env: String,
-    files: BTreeMap<String, String>,
-    /// The Secret documents among `files`, plain text until sealed.
-    secrets: Vec<secrets::SecretFile>,
-    /// `spec.encryption.age`.
-    recipients: Vec<String>,
-    /// Whether `spec.delivery.flux.decryptionSecret` is set.
-    flux_decryption: bool,
-}
-
-impl Drop for Rendering {
-    fn drop(&mut self) {
-        for secret in &self.secrets {
-            if let Some(text) = self.files.get_mut(&secret.path) {
-                zeroize::Zeroize::zeroize(text);
-            }
+/// Reports an operational failure: one `error[code]` line on stderr, or, with
+/// `--output json`, an `errors` entry beside the (empty) findings on stdout.
+fn print_error(error: &pipeline::Error, json: bool) {
+    match json {
+        false => eprintln!("error[{}]: {error}", error.code()),
+        true => {
+            let entry = serde_json::json!({
+                "rule": error.code(),
+                "file": error.path(),
+                "message": error.to_string(),
+            });
+            let report = serde_json::json!({ "findings": [], "errors": [entry] });
+            println!("{}", crate::json::pretty(&report));
         }
     }
 }
 
-/// A blueprint file as parsed, before any overlay: shared by all its environments.
-struct Parsed {
-    path: PathBuf,
-    /// `metadata.name`, when the document has one (the schema pass reports it otherwise).
-    name: Option<String>,
-    document: serde_json::Value,
-    spans: std::sync::Arc<SpanMap>,
-    /// The directory `fromFile` and `resources` paths are relative to.
-    base_dir: PathBuf,
-}
-
-/// Reads a file as a source for diagnostics, named as the user wrote the path.
-fn read_source(path: &Path) -> Result<std::sync::Arc<SourceFile>, Vec<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        vec![Diagnostic::error(
-            "unreadable-file",
-            format!("cannot read `{}`: {e}", path.display()),
-        )]
-    })?;
-    let display = path
-        .strip_prefix("./")
-        .unwrap_or(path)
-        .display()
-        .to_string();
-    Ok(SourceFile::new(display, text))
-}
-
-/// Reads and parses one blueprint file.
-fn parse(path: &Path, root: &Path) -> Result<Parsed, Vec<Diagnostic>> {
-    let file = read_source(path)?;
-    let base_dir = path
-        .parent()
-        .map(|p| {
-            if p.as_os_str().is_empty() {
-                Path::new(".")
+/// Prints why a run stopped and gives its exit code: 1 for findings about the objects at
+/// error level (for `check`), 2 for anything else.
+fn report_failure(failure: Failure, output: Output) -> Exit {
+    match failure {
+        Failure::Problems {
+            diagnostics,
+            findings_only,
+        } => {
+            print_diagnostics(&diagnostics, output);
+            if findings_only {
+                Exit::Findings
             } else {
-                p
-            }
-        })
-        .and_then(|p| p.canonicalize().ok())
-        .unwrap_or_else(|| root.to_owned());
-    let (document, spans) = load::parse_blueprint(&file)?;
-    let name = document
-        .pointer("/metadata/name")
-        .and_then(serde_json::Value::as_str)
-        .map(str::to_owned);
-    Ok(Parsed {
-        path: path.to_owned(),
-        name,
-        document,
-        spans: spans.into(),
-        base_dir,
-    })
-}
-
-/// The blueprint as an environment sees it: merged with its overlay, schema-checked, typed.
-fn merged(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<load::Loaded, Vec<Diagnostic>> {
-    match overlay {
-        Some(overlay) => {
-            let (document, spans) = overlay::merge(&parsed.document, &parsed.spans, overlay)?;
-            load::from_value(document, spans, parsed.base_dir.clone())
-        }
-        None => load::from_document(
-            &parsed.document,
-            parsed.spans.clone(),
-            parsed.base_dir.clone(),
-        ),
-    }
-}
-
-/// Checks, expands and emits one blueprint for one environment. Every problem found is
-/// returned.
-fn compile(
-    loaded: load::Loaded,
-    overlay: Option<&Overlay>,
-    root: &Path,
-) -> Result<(Rendering, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
-        .into_iter()
-        .chain(review::blueprint(&loaded))
-        .partition(Diagnostic::is_error);
-    if !errors.is_empty() {
-        return Err(errors.into_iter().chain(warnings).collect());
-    }
-    let inputs = read_inputs(&loaded, root);
-    let mut objects = expand::expand(&loaded, &inputs);
-    // Every object against the schemas of the blueprint's Kubernetes version.
-    let schema = match &objects {
-        Ok(objects) => crate::validate::render::diagnostics(&loaded, &inputs, objects),
-        Err(_) => Vec::new(),
-    };
-    drop(inputs);
-    let files = objects
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|objects| emit::emit(loaded.name(), objects));
-    if let Ok(objects) = &mut objects {
-        expand::forget_secret_values(objects);
-    }
-    let (objects, files) = (objects?, files?);
-    let mut warnings = warnings;
-    if schema.iter().any(Diagnostic::is_error) {
-        return Err(schema.into_iter().chain(warnings).collect());
-    }
-    warnings.extend(schema);
-    warnings.extend(review::objects(&loaded, &objects));
-    if warnings.iter().any(Diagnostic::is_error) {
-        return Err(warnings);
-    }
-    let spec = &loaded.blueprint.spec;
-    let rendering = Ok((
-        Rendering {
-            name: loaded.name().to_owned(),
-            env: overlay.map_or(overlay::BASE, |o| o.env.as_str()).to_owned(),
-            files,
-            secrets: objects
-                .iter()
-                .filter(|o| expand::is_secret(o))
-                .map(|o| secrets::SecretFile {
-                    path: emit::object_path(o),
-                    field: load::schema::field_path(&o.origin),
-                    origin: loaded.spans.key(&o.origin),
-                })
-                .collect(),
-            recipients: spec
-                .encryption
-                .as_ref()
-                .map(|e| e.age.clone())
-                .unwrap_or_default(),
-            flux_decryption: spec
-                .delivery
-                .as_ref()
-                .and_then(|d| d.flux.as_ref())
-                .is_some_and(|f| f.decryption_secret.is_some()),
-        },
-        warnings,
-    ));
-    exit_without_freeing(objects);
-    rendering
-}
-
-/// The repository root: the working directory.
-fn repository_root() -> PathBuf {
-    std::env::current_dir()
-        .and_then(|d| d.canonicalize())
-        .unwrap_or_else(|_| PathBuf::from("."))
-}
-
-/// Every `overlays/*.yaml`, parsed; a missing directory means no overlays.
-fn read_overlays() -> Result<Vec<Overlay>, Vec<Diagnostic>> {
-    let Ok(paths) = yaml_files(Path::new("overlays")) else {
-        return Ok(Vec::new());
-    };
-    let mut overlays = Vec::new();
-    let mut errors = Vec::new();
-    for path in paths {
-        match read_source(&path).and_then(overlay::parse_overlay) {
-            Ok(o) => overlays.push(o),
-            Err(e) => errors.extend(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(overlays)
-    } else {
-        Err(errors)
-    }
-}
-
-/// What one run works on: each blueprint with the environments to build for it.
-struct Plan {
-    blueprints: Vec<(Parsed, Vec<Option<Overlay>>)>,
-}
-
-/// Parses the blueprints and overlays and picks the environments (`--env` narrows).
-/// Overlays naming a blueprint outside this run are an error only when the run covers every
-/// blueprint (none named on the command line).
-fn plan_run(given: &[PathBuf], envs: &[String], root: &Path) -> Result<Plan, Vec<Diagnostic>> {
-    let paths = blueprint_paths(given)?;
-    let mut problems = Vec::new();
-    let mut parsed = Vec::new();
-    for path in &paths {
-        match parse(path, root) {
-            Ok(p) => parsed.push(p),
-            Err(d) => problems.extend(d),
-        }
-    }
-    let mut seen: BTreeMap<&str, &Path> = BTreeMap::new();
-    for p in &parsed {
-        let Some(name) = p.name.as_deref() else {
-            continue;
-        };
-        if let Some(first) = seen.insert(name, &p.path) {
-            problems.push(
-                Diagnostic::error(
-                    "duplicate-blueprint",
-                    format!("two blueprints are named `{name}`"),
-                )
-                .help(format!(
-                    "both would render into out/{name}/; rename one (first: {})",
-                    first.display()
-                )),
-            );
-        }
-    }
-    let overlays = read_overlays().and_then(overlay::by_blueprint);
-    let mut overlays = match overlays {
-        Ok(o) => o,
-        Err(d) => {
-            problems.extend(d);
-            BTreeMap::new()
-        }
-    };
-    let known: Vec<&str> = seen.keys().copied().collect();
-    if given.is_empty() {
-        for group in overlays.values() {
-            for o in group
-                .iter()
-                .filter(|o| !known.contains(&o.blueprint.as_str()))
-            {
-                problems.push(overlay::unknown_blueprint(o, &known));
+                Exit::BadInput
             }
         }
+        Failure::Error(error) => {
+            print_error(&error, matches!(output, Output::Json));
+            Exit::BadInput
+        }
     }
-    let mut all_envs: Vec<String> = vec![overlay::BASE.to_owned()];
-    all_envs.extend(overlays.values().flatten().map(|o| o.env.clone()));
-    for env in envs.iter().filter(|e| !all_envs.contains(e)) {
-        problems.push(
-            Diagnostic::error(
-                "unknown-environment",
-                format!("no environment is named `{env}`"),
-            )
-            .help(crate::suggest::hint(
-                env,
-                all_envs.iter().map(String::as_str),
-            )),
-        );
-    }
-    if problems.iter().any(Diagnostic::is_error) {
-        return Err(problems);
-    }
-    let wanted = |env: &str| envs.is_empty() || envs.iter().any(|e| e == env);
-    let blueprints = parsed
-        .into_iter()
-        .map(|p| {
-            let mut targets: Vec<Option<Overlay>> = Vec::new();
-            if wanted(overlay::BASE) {
-                targets.push(None);
-            }
-            let own = p
-                .name
-                .as_deref()
-                .and_then(|n| overlays.remove(n))
-                .unwrap_or_default();
-            targets.extend(own.into_iter().filter(|o| wanted(&o.env)).map(Some));
-            (p, targets)
-        })
-        .collect();
-    Ok(Plan { blueprints })
 }
 
-/// Compiles every blueprint for every environment of the plan; reports all problems of all
-/// of them (each once, though every environment of a blueprint meets its base's) before
-/// giving up.
-fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec<Rendering>, u8> {
+/// The repository: the working directory.
+fn work_tree() -> Result<WorkTree, pipeline::Error> {
+    WorkTree::new(Path::new("."))
+}
+
+/// The process environment, for `fromEnv` secret values.
+fn environment_variable(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name)
+}
+
+/// Plans and compiles the blueprints named (or all) for the environments asked (or all);
+/// warnings are printed here, problems are left to the caller.
+fn compile_all(
+    tree: &WorkTree,
+    given: &[PathBuf],
+    envs: &[String],
+    output: Output,
+) -> Result<Vec<Rendered>, Failure> {
     crate::validate::render::warm_up_in_background();
-    let root = repository_root();
-    let mut plan = match plan_run(given, envs, &root) {
-        Ok(plan) => plan,
-        Err(problems) => {
-            print_diagnostics(&problems, output);
-            return Err(BAD_INPUT);
-        }
-    };
-    let targets: Vec<Vec<Option<Overlay>>> = plan
-        .blueprints
-        .iter_mut()
-        .map(|(_, targets)| std::mem::take(targets))
-        .collect();
-    let jobs: Vec<(&Parsed, Option<&Overlay>)> = plan
-        .blueprints
+    let given = given
         .iter()
-        .zip(&targets)
-        .flat_map(|((parsed, _), targets)| targets.iter().map(move |t| (parsed, t.as_ref())))
-        .collect();
-    let overlays: Vec<Option<&Overlay>> = jobs.iter().map(|(_, overlay)| *overlay).collect();
-    // Every environment's blueprint first (merged and typed), each on a thread of its own.
-    let loaded = on_threads(jobs, |(parsed, overlay)| merged(parsed, overlay));
-    // Then the parsed documents go: at 50,000 objects they hold a fifth of the memory, which
-    // the objects reuse instead of faulting in fresh pages.
-    for (parsed, _) in &mut plan.blueprints {
-        parsed.document = serde_json::Value::Null;
+        .map(|path| tree.locate(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = Plan::new(tree, &given, envs)?;
+    let compiled = pipeline::compile_all(plan, tree, &environment_variable)?;
+    if !compiled.warnings.is_empty() {
+        print_diagnostics(&compiled.warnings, output);
     }
-    let work: Vec<_> = loaded.into_iter().zip(overlays.iter().copied()).collect();
-    let results = on_threads(work, |(loaded, overlay)| compile(loaded?, overlay, &root));
-    let mut renderings = Vec::new();
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut shown = std::collections::BTreeSet::new();
-    // Jobs run base first, so a problem every environment shares is reported once, plain;
-    // one that only an overlay brings says which environment it is in.
-    for (overlay, result) in overlays.iter().zip(results) {
-        let diagnostics = match result {
-            Ok((rendering, warnings)) => {
-                renderings.push(rendering);
-                warnings
-            }
-            Err(diagnostics) => diagnostics,
-        };
-        for mut d in diagnostics {
-            if shown.insert(d.render(false)) {
-                if let Some(overlay) = overlay {
-                    d.message = format!("{} (environment `{}`)", d.message, overlay.env);
-                }
-                problems.push(d);
-            }
-        }
-    }
-    let failed = problems.iter().any(Diagnostic::is_error);
-    if !problems.is_empty() {
-        print_diagnostics(&problems, output);
-    }
-    let only_findings = problems
-        .iter()
-        .filter(|d| d.is_error())
-        .all(review::is_object_finding);
-    if failed {
-        Err(if only_findings { FINDINGS } else { BAD_INPUT })
-    } else {
-        Ok(renderings)
-    }
-}
-
-/// Runs `work` on each item, each on a thread of its own, and returns the results in order;
-/// a thread that panicked gives an internal error.
-fn on_threads<T: Send, R: Send>(
-    items: Vec<T>,
-    work: impl Fn(T) -> Result<R, Vec<Diagnostic>> + Sync,
-) -> Vec<Result<R, Vec<Diagnostic>>> {
-    std::thread::scope(|scope| {
-        let work = &work;
-        let handles: Vec<_> = items
-            .into_iter()
-            .map(|item| scope.spawn(move || work(item)))
-            .collect();
-        handles.into_iter().map(joined).collect()
-    })
-}
-
-fn joined<R>(
-    handle: std::thread::ScopedJoinHandle<'_, Result<R, Vec<Diagnostic>>>,
-) -> Result<R, Vec<Diagnostic>> {
-    handle.join().unwrap_or_else(|_| {
-        Err(vec![Diagnostic::error(
-            "internal-error",
-            "kforge failed while compiling a blueprint",
-        )])
-    })
+    Ok(compiled.renderings)
 }
 
 fn describe(changes: &Changes) -> String {
@@ -679,85 +311,88 @@ fn render(
     out: &Path,
     check_only: bool,
     output: Output,
-) -> u8 {
+) -> Exit {
     let snapshot = Snapshot::read_ahead(out);
-    let mut renderings = match compile_all(blueprints, envs, output) {
+    let tree = match work_tree() {
+        Ok(tree) => tree,
+        Err(error) => return report_failure(error.into(), output),
+    };
+    let mut renderings = match compile_all(&tree, blueprints, envs, output) {
         Ok(r) => r,
         // A blueprint whose objects fail review is invalid input for render.
-        Err(_) => return BAD_INPUT,
+        Err(failure) => {
+            report_failure(failure, output);
+            return Exit::BadInput;
+        }
     };
     let snapshot = snapshot.join().unwrap_or_default();
     // Every Secret is encrypted before anything is written, so a problem writes nothing.
     let mut sealed = Vec::new();
     if renderings.iter().any(|r| !r.secrets.is_empty()) {
-        let keys = match sealing::read_keys(&std::env::current_dir().unwrap_or_default()) {
+        let keys = match sealing::read_keys(&tree) {
             Ok(keys) => keys,
             Err(problems) => {
                 print_diagnostics(&problems, output);
-                return BAD_INPUT;
+                return Exit::BadInput;
             }
         };
-        let mut problems = Vec::new();
-        for rendering in &mut renderings {
-            let dir = out.join(&rendering.name).join(&rendering.env);
-            let (files, found) = (&mut rendering.files, &rendering.secrets);
-            match sealing::seal_tree(files, found, &rendering.recipients, &dir, &keys) {
-                Ok(outcomes) => sealed.push((dir, outcomes, rendering.flux_decryption)),
-                Err(diagnostics) => problems.extend(diagnostics),
+        match output::seal_all(&mut renderings, out, tree.root(), &keys, &snapshot) {
+            Ok(done) => sealed = done,
+            Err(problems) => {
+                print_diagnostics(&problems, output);
+                return Exit::BadInput;
             }
         }
-        if !problems.is_empty() {
-            print_diagnostics(&problems, output);
-            return BAD_INPUT;
-        }
     }
+    let reports = match output::write_all(&renderings, out, check_only, &snapshot) {
+        Ok(reports) => reports,
+        Err(error) => return report_failure(error.into(), output),
+    };
     let mut stale = false;
-    for rendering in &renderings {
-        let dir = out.join(&rendering.name).join(&rendering.env);
-        let result = if check_only {
-            plan_with(&dir, &rendering.files, &snapshot)
-        } else {
-            write_tree_with(&dir, &rendering.files, &snapshot)
-        };
-        match result {
-            Ok(changes) => {
-                let objects = rendering.files.len().saturating_sub(1);
-                if check_only && !changes.is_empty() {
-                    stale = true;
-                    eprintln!("{}: out of date ({})", dir.display(), describe(&changes));
-                    for path in changes
-                        .added
-                        .iter()
-                        .chain(&changes.modified)
-                        .chain(&changes.removed)
-                    {
-                        eprintln!("  {path}");
-                    }
-                } else {
-                    eprintln!(
-                        "{}: {objects} objects; {}",
-                        dir.display(),
-                        describe(&changes)
-                    );
-                }
+    for report in &reports {
+        let (dir, changes) = (report.dir.display(), &report.changes);
+        if check_only && !changes.is_empty() {
+            stale = true;
+            eprintln!("{dir}: out of date ({})", describe(changes));
+            for path in changes
+                .added
+                .iter()
+                .chain(&changes.modified)
+                .chain(&changes.removed)
+            {
+                eprintln!("  {path}");
             }
-            Err(error) => {
-                eprintln!("error: {error}");
-                return BAD_INPUT;
+            for leftover in &changes.leftovers {
+                eprintln!(
+                    "  {} (left by an interrupted render; `kforge render` removes it)",
+                    leftover.display()
+                );
+            }
+        } else {
+            eprintln!("{dir}: {} objects; {}", report.objects, describe(changes));
+            for leftover in &changes.leftovers {
+                eprintln!(
+                    "  removed {} (left by an interrupted render)",
+                    leftover.display()
+                );
             }
         }
     }
-    for (dir, outcomes, _) in &sealed {
-        sealing::report(dir, outcomes);
+    for done in &sealed {
+        sealing::report(&done.dir, &done.outcomes);
     }
     if sealed
         .iter()
-        .any(|(_, outcomes, flux_decryption)| !outcomes.is_empty() && !flux_decryption)
+        .any(|done| !done.outcomes.is_empty() && !done.flux_decryption)
     {
         sealing::flux_hint();
     }
     exit_without_freeing((renderings, snapshot));
-    if stale { DIFFERENCE } else { SUCCESS }
+    if stale {
+        Exit::Difference
+    } else {
+        Exit::Success
+    }
 }
 
 /// Leaves a run's large results (object trees, file texts) to the end of the process instead
@@ -769,111 +404,118 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> u8 {
-    match compile_all(blueprints, envs, output) {
-        Ok(renderings) => {
-            // Secrets need recipients for the tree they would go to (the default `out/`).
-            if renderings.iter().any(|r| !r.secrets.is_empty()) {
-                let problems = match sealing::read_keys(&repository_root()) {
-                    Ok(keys) => renderings
-                        .iter()
-                        .flat_map(|r| {
-                            let dir = Path::new("out").join(&r.name).join(&r.env);
-                            sealing::check_recipients(&r.secrets, &r.recipients, &dir, &keys)
-                        })
-                        .collect(),
-                    Err(problems) => problems,
-                };
-                if !problems.is_empty() {
-                    print_diagnostics(&problems, output);
-                    return BAD_INPUT;
-                }
-            }
-            for rendering in renderings {
-                eprintln!(
-                    "{}/{}: ok ({} objects)",
-                    rendering.name,
-                    rendering.env,
-                    rendering.files.len().saturating_sub(1)
-                );
-            }
-            SUCCESS
+fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> Exit {
+    let tree = match work_tree() {
+        Ok(tree) => tree,
+        Err(error) => return report_failure(error.into(), output),
+    };
+    let renderings = match compile_all(&tree, blueprints, envs, output) {
+        Ok(renderings) => renderings,
+        Err(failure) => return report_failure(failure, output),
+    };
+    // Secrets need recipients for the tree they would go to (the default `out/`).
+    if renderings.iter().any(|r| !r.secrets.is_empty()) {
+        let problems = match sealing::read_keys(&tree) {
+            Ok(keys) => output::check_recipients(&renderings, Path::new("out"), tree.root(), &keys),
+            Err(problems) => problems,
+        };
+        if !problems.is_empty() {
+            print_diagnostics(&problems, output);
+            return Exit::BadInput;
         }
-        Err(code) => code,
     }
+    for rendering in &renderings {
+        eprintln!(
+            "{}/{}: ok ({} objects)",
+            rendering.blueprint,
+            rendering.env,
+            rendering.tree.objects()
+        );
+    }
+    exit_without_freeing(renderings);
+    Exit::Success
 }
 
 /// `kforge show`: the merged blueprint with each field's source, then its problems.
-fn show(blueprint: Option<&str>, env: &str) -> u8 {
-    let root = repository_root();
-    let given: Vec<PathBuf> = match blueprint {
-        Some(b) if Path::new(b).is_file() => vec![PathBuf::from(b)],
+fn show(blueprint: Option<&str>, env: &str) -> Exit {
+    let tree = match work_tree() {
+        Ok(tree) => tree,
+        Err(error) => return report_failure(error.into(), Output::Text),
+    };
+    let given: Vec<RepoPath> = match blueprint {
+        Some(b) if Path::new(b).is_file() => match tree.locate(Path::new(b)) {
+            Ok(path) => vec![path],
+            Err(error) => return report_failure(error.into(), Output::Text),
+        },
         _ => Vec::new(),
     };
     let envs = [env.to_owned()];
-    let plan = match plan_run(&given, &envs, &root) {
+    let plan = match Plan::new(&tree, &given, &envs) {
         Ok(plan) => plan,
-        Err(problems) => {
-            print_diagnostics(&problems, Output::Text);
-            return BAD_INPUT;
+        Err(failure) => {
+            report_failure(failure, Output::Text);
+            return Exit::BadInput;
         }
     };
     let names: Vec<&str> = plan
-        .blueprints
+        .targets
         .iter()
-        .filter_map(|(p, _)| p.name.as_deref())
+        .filter_map(|t| t.parsed.name.as_deref())
         .collect();
     let chosen = match blueprint {
-        Some(_) if !given.is_empty() => plan.blueprints.first(),
+        Some(_) if !given.is_empty() => plan.targets.first(),
         Some(name) => plan
-            .blueprints
+            .targets
             .iter()
-            .find(|(p, _)| p.name.as_deref() == Some(name)),
-        None if plan.blueprints.len() == 1 => plan.blueprints.first(),
+            .find(|t| t.parsed.name.as_deref() == Some(name)),
+        None if plan.targets.len() == 1 => plan.targets.first(),
         None => {
             eprintln!(
                 "error: there are several blueprints; name one: {}",
                 names.join(", ")
             );
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     };
-    let Some((parsed, targets)) = chosen else {
+    let Some(target) = chosen else {
         let name = blueprint.unwrap_or_default();
         eprintln!(
             "error: no blueprint file or name `{name}`; {}",
             crate::suggest::hint(name, names.iter().copied())
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     };
-    let Some(target) = targets.first() else {
+    let parsed = &target.parsed;
+    let Some(environment) = target.environments.first() else {
         eprintln!(
             "error: blueprint `{}` has no environment `{env}`",
             parsed.name.as_deref().unwrap_or_default()
         );
-        return BAD_INPUT;
+        return Exit::BadInput;
     };
     // Merged once: printed, then judged exactly as render would judge it.
+    let (document, spans) = parsed.document();
     let merged_document;
-    let (document, spans) = match target {
-        Some(o) => match overlay::merge(&parsed.document, &parsed.spans, o) {
+    let (document, spans) = match environment {
+        Some(o) => match overlay::merge(document, spans, o) {
             Ok((document, spans)) => {
                 merged_document = document;
                 (&merged_document, std::sync::Arc::new(spans))
             }
             Err(problems) => {
                 print_diagnostics(&problems, Output::Text);
-                return BAD_INPUT;
+                return Exit::BadInput;
             }
         },
-        None => (&parsed.document, parsed.spans.clone()),
+        None => (document, spans.clone()),
     };
     println!(
         "# kforge show: blueprint `{}`, environment `{env}`; each field names the file:line:col that set it",
         parsed.name.as_deref().unwrap_or_default()
     );
     print!("{}", overlay::show(document, &spans));
-    let problems = match load::from_document(document, spans, parsed.base_dir.clone()) {
+    let base_dir = PathBuf::from(parsed.path.parent().as_str());
+    let problems = match load::from_document(document, spans, base_dir) {
         Ok(loaded) => check::check(&loaded),
         Err(problems) => problems,
     };
@@ -881,21 +523,21 @@ fn show(blueprint: Option<&str>, env: &str) -> u8 {
         print_diagnostics(&problems, Output::Text);
     }
     if problems.iter().any(Diagnostic::is_error) {
-        BAD_INPUT
+        Exit::BadInput
     } else {
-        SUCCESS
+        Exit::Success
     }
 }
 
-fn rules(rule: Option<&str>) -> u8 {
+fn rules(rule: Option<&str>) -> Exit {
     let Some(name) = rule else {
         print!("{}", lint::listing());
-        return SUCCESS;
+        return Exit::Success;
     };
     match lint::lookup(name) {
         Some(code) => {
             print!("{}", lint::documentation(code));
-            SUCCESS
+            Exit::Success
         }
         None => {
             let bare = name.strip_prefix("KF-").unwrap_or(name);
@@ -903,7 +545,7 @@ fn rules(rule: Option<&str>) -> u8 {
                 "error: `{name}` is not a lint rule; {}",
                 crate::suggest::hint(bare, lint::codes::known())
             );
-            BAD_INPUT
+            Exit::BadInput
         }
     }
 }
@@ -932,7 +574,7 @@ spec:
           - from: {ingressController: true}
 ";
 
-fn init(dir: &Path) -> u8 {
+fn init(dir: &Path) -> Exit {
     let blueprint = dir.join("blueprints/starter.yaml");
     let schema = dir.join("schemas/blueprint.schema.json");
     for path in [&blueprint, &schema] {
@@ -941,7 +583,7 @@ fn init(dir: &Path) -> u8 {
                 "error: `{}` already exists; kforge init never overwrites files",
                 path.display()
             );
-            return BAD_INPUT;
+            return Exit::BadInput;
         }
     }
     let result = [
@@ -962,11 +604,11 @@ fn init(dir: &Path) -> u8 {
                 blueprint.display(),
                 schema.display()
             );
-            SUCCESS
+            Exit::Success
         }
         Err(e) => {
             eprintln!("error: cannot write into `{}`: {e}", dir.display());
-            BAD_INPUT
+            Exit::BadInput
         }
     }
 }

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`validate`] -> [`emit`], with
 //! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
 
+pub mod artifact;
 pub mod calico;
 pub mod check;
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod json;
 pub mod lint;
 pub mod load;
 pub mod overlay;
+pub mod pipeline;
 pub mod pods;
 pub mod review;
 pub mod secrets;

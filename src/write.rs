@@ -8,12 +8,14 @@
 //! files are removed, files it does not own are never touched, and a render that would
 //! overwrite one is refused. A render that changes nothing writes nothing at all.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+
+use crate::artifact::{Artifact, ArtifactTree, Mode};
 
 /// The manifest of files kforge owns in a tree.
 pub const OWNED: &str = ".kforge-owned";
@@ -22,14 +24,26 @@ pub const OWNED: &str = ".kforge-owned";
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Changes {
     pub added: Vec<String>,
+    /// Files whose bytes or mode change.
     pub modified: Vec<String>,
     pub removed: Vec<String>,
     pub unchanged: usize,
+    /// Directories an interrupted render left beside the tree (its staging tree), which
+    /// `git add` would pick up; every render removes them.
+    pub leftovers: Vec<PathBuf>,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty()
+        self.added.is_empty()
+            && self.modified.is_empty()
+            && self.removed.is_empty()
+            && self.leftovers.is_empty()
+    }
+
+    /// Whether the files of the tree itself change (leftovers aside).
+    fn touches_tree(&self) -> bool {
+        !(self.added.is_empty() && self.modified.is_empty() && self.removed.is_empty())
     }
 }
 
@@ -41,6 +55,10 @@ pub enum WriteError {
     NotOwned { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(
+        "refusing to write `{path}`: it holds a Secret in plain text (kforge writes Secrets SOPS-encrypted only)"
+    )]
+    PlaintextSecret { path: PathBuf },
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
@@ -63,8 +81,8 @@ fn owned_paths(manifest: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn manifest_text(files: &BTreeMap<String, String>) -> String {
-    let mut text: String = files.keys().map(|p| format!("{p}\n")).collect();
+fn manifest_text(tree: &ArtifactTree) -> String {
+    let mut text: String = tree.paths().map(|p| format!("{p}\n")).collect();
     if text.is_empty() {
         text.push('\n');
     }
@@ -76,8 +94,19 @@ fn manifest_text(files: &BTreeMap<String, String>) -> String {
 /// what is on disk finds them in memory.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// Tree directory -> owned path inside it -> contents.
-    trees: HashMap<PathBuf, HashMap<String, Vec<u8>>>,
+    /// Tree directory -> owned path inside it -> contents and mode.
+    trees: HashMap<PathBuf, HashMap<String, (Vec<u8>, Mode)>>,
+}
+
+/// A file's bytes and mode, from one open.
+fn read_file(path: &Path) -> io::Result<(Vec<u8>, Mode)> {
+    use std::io::Read;
+    use std::os::unix::fs::PermissionsExt;
+    let mut file = fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    file.read_to_end(&mut bytes)?;
+    Ok((bytes, Mode::of_bits(metadata.permissions().mode())))
 }
 
 impl Snapshot {
@@ -97,9 +126,9 @@ impl Snapshot {
             });
         for tree in dirs {
             let dir = tree.path();
-            let files: HashMap<String, Vec<u8>> = read_owned(&dir)
+            let files: HashMap<String, (Vec<u8>, Mode)> = read_owned(&dir)
                 .into_iter()
-                .filter_map(|path| fs::read(dir.join(&path)).ok().map(|bytes| (path, bytes)))
+                .filter_map(|path| read_file(&dir.join(&path)).ok().map(|file| (path, file)))
                 .collect();
             if !files.is_empty() {
                 trees.insert(dir, files);
@@ -114,11 +143,22 @@ impl Snapshot {
         std::thread::spawn(move || Snapshot::read(&out))
     }
 
-    /// Whether the file at `path` in the tree at `dir` holds exactly `text`.
-    fn holds(&self, dir: &Path, path: &str, text: &str) -> io::Result<bool> {
+    /// Whether the file at `path` in the tree at `dir` holds exactly the artifact's bytes,
+    /// with its mode.
+    fn holds(&self, dir: &Path, path: &str, artifact: &Artifact) -> io::Result<bool> {
+        let same =
+            |(bytes, mode): &(Vec<u8>, Mode)| *bytes == artifact.bytes && *mode == artifact.mode;
         match self.trees.get(dir).and_then(|files| files.get(path)) {
-            Some(bytes) => Ok(bytes == text.as_bytes()),
-            None => fs::read(dir.join(path)).map(|current| current == text.as_bytes()),
+            Some(file) => Ok(same(file)),
+            None => read_file(&dir.join(path)).map(|file| same(&file)),
+        }
+    }
+
+    /// The text of the file at `path` in the tree at `dir`: from the snapshot, else from disk.
+    pub fn text(&self, dir: &Path, path: &str) -> Option<String> {
+        match self.trees.get(dir).and_then(|files| files.get(path)) {
+            Some((bytes, _)) => String::from_utf8(bytes.clone()).ok(),
+            None => fs::read_to_string(dir.join(path)).ok(),
         }
     }
 
@@ -133,31 +173,58 @@ impl Snapshot {
 }
 
 /// Compares a rendered tree with what is on disk, without writing anything.
-pub fn plan(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
-    plan_with(dir, files, &Snapshot::default())
+pub fn plan(dir: &Path, tree: &ArtifactTree) -> Result<Changes, WriteError> {
+    plan_with(dir, tree, &Snapshot::default())
+}
+
+/// Where the new tree of `dir` is assembled (`out/<blueprint>/.<env>.kforge-staging`).
+fn staging_dir(dir: &Path) -> PathBuf {
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    let leaf = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parent.join(format!(".{leaf}.kforge-staging"))
+}
+
+/// Where the old tree is moved on file systems without `RENAME_EXCHANGE`.
+fn old_dir(dir: &Path) -> PathBuf {
+    staging_dir(dir).with_extension("old")
+}
+
+/// The directories an interrupted render of `dir` left behind.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    [staging_dir(dir), old_dir(dir)]
+        .into_iter()
+        .filter(|path| fs::symlink_metadata(path).is_ok())
+        .collect()
 }
 
 /// [`plan`], with the files on disk taken from `snapshot` where it has them.
 pub fn plan_with(
     dir: &Path,
-    files: &BTreeMap<String, String>,
+    tree: &ArtifactTree,
     snapshot: &Snapshot,
 ) -> Result<Changes, WriteError> {
-    let mut changes = Changes::default();
+    let mut changes = Changes {
+        leftovers: leftovers(dir),
+        ..Changes::default()
+    };
     if !dir.exists() {
         // A fresh checkout: nothing to read or compare.
-        changes.added = files.keys().cloned().collect();
+        changes.added = tree.paths().cloned().collect();
         return Ok(changes);
     }
     let manifest = fs::read_to_string(dir.join(OWNED)).ok();
     let owned = owned_paths(manifest.as_deref().unwrap_or_default());
     // Reading and comparing thousands of files: both cores read, then the verdicts are
     // taken in path order.
-    let compared: Vec<io::Result<bool>> = files
+    let compared: Vec<io::Result<bool>> = tree
+        .as_map()
         .par_iter()
-        .map(|(path, text)| snapshot.holds(dir, path, text))
+        .map(|(path, artifact)| snapshot.holds(dir, path, artifact))
         .collect();
-    for (path, same) in files.keys().zip(compared) {
+    for (path, same) in tree.paths().zip(compared) {
         let target = dir.join(path);
         match same {
             Ok(true) if owned.contains(path) => changes.unchanged += 1,
@@ -173,43 +240,46 @@ pub fn plan_with(
         }
     }
     for path in &owned {
-        if !files.contains_key(path) && dir.join(path).exists() {
+        if !tree.contains(path) && dir.join(path).exists() {
             changes.removed.push(path.clone());
         }
     }
     // A manifest out of step with the tree is a change too (e.g. a file deleted by hand).
-    let manifest_current = manifest == Some(manifest_text(files));
-    if changes.is_empty() && !manifest_current {
+    let manifest_current = manifest == Some(manifest_text(tree));
+    if !changes.touches_tree() && !manifest_current {
         changes.modified.push(OWNED.to_owned());
     }
     Ok(changes)
 }
 
 /// Writes a rendered tree to `dir` atomically and returns what changed.
-pub fn write_tree(dir: &Path, files: &BTreeMap<String, String>) -> Result<Changes, WriteError> {
-    write_tree_with(dir, files, &Snapshot::default())
+pub fn write_tree(dir: &Path, tree: &ArtifactTree) -> Result<Changes, WriteError> {
+    write_tree_with(dir, tree, &Snapshot::default())
 }
 
-/// [`write_tree`], comparing with `snapshot` where it has the file.
+/// [`write_tree`], comparing with `snapshot` where it has the file. A tree holding a
+/// plain-text Secret is refused before anything is touched; what an interrupted render left
+/// is removed even when nothing else changes.
 pub fn write_tree_with(
     dir: &Path,
-    files: &BTreeMap<String, String>,
+    tree: &ArtifactTree,
     snapshot: &Snapshot,
 ) -> Result<Changes, WriteError> {
-    let changes = plan_with(dir, files, snapshot)?;
-    if changes.is_empty() {
+    if let Some(path) = tree.plaintext_secrets().first() {
+        return Err(WriteError::PlaintextSecret {
+            path: dir.join(path),
+        });
+    }
+    let changes = plan_with(dir, tree, snapshot)?;
+    for leftover in &changes.leftovers {
+        remove_leftover(leftover)?;
+    }
+    if !changes.touches_tree() {
         return Ok(changes);
     }
     let parent = dir.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(parent).map_err(io_error(parent))?;
-    let leaf = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let staging = parent.join(format!(".{leaf}.kforge-staging"));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io_error(&staging))?;
-    }
+    let staging = staging_dir(dir);
     fs::create_dir_all(&staging).map_err(io_error(&staging))?;
 
     let rewritten: BTreeSet<&str> = changes
@@ -234,17 +304,39 @@ pub fn write_tree_with(
     }
     rewritten
         .par_iter()
-        .filter_map(|path| files.get(*path).map(|text| (path, text)))
-        .try_for_each(|(path, text)| {
+        .filter_map(|path| tree.get(path).map(|artifact| (path, artifact)))
+        .try_for_each(|(path, artifact)| {
             let target = staging.join(path);
-            fs::write(&target, text).map_err(io_error(&target))
+            write_artifact(&target, artifact).map_err(io_error(&target))
         })?;
     let manifest = staging.join(OWNED);
     let _ = fs::remove_file(&manifest);
-    fs::write(&manifest, manifest_text(files)).map_err(io_error(&manifest))?;
+    fs::write(&manifest, manifest_text(tree)).map_err(io_error(&manifest))?;
     prune_empty_dirs(&staging, dir, &removed)?;
     swap(&staging, dir)?;
     Ok(changes)
+}
+
+/// Writes one artifact with its mode (set explicitly: the umask does not decide it).
+fn write_artifact(target: &Path, artifact: &Artifact) -> io::Result<()> {
+    fs::write(target, &artifact.bytes)?;
+    if artifact.mode != Mode::Regular {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(target, fs::Permissions::from_mode(artifact.mode.bits()))?;
+    }
+    Ok(())
+}
+
+/// Removes a staging tree an interrupted render left (a directory, or whatever else took
+/// its name).
+fn remove_leftover(path: &Path) -> Result<(), WriteError> {
+    let removed = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    removed.map_err(io_error(path))
 }
 
 /// Hard-links every file of the old tree into the staging tree, except the ones the render
@@ -324,6 +416,7 @@ fn swap(staging: &Path, dir: &Path) -> Result<(), WriteError> {
         // File systems without RENAME_EXCHANGE: two renames, with a short window in between.
         Err(_) => {
             let old = staging.with_extension("old");
+            debug_assert_eq!(old, old_dir(dir));
             fs::rename(dir, &old).map_err(io_error(dir))?;
             fs::rename(staging, dir).map_err(io_error(dir))?;
             fs::remove_dir_all(&old).map_err(io_error(&old))
@@ -336,11 +429,15 @@ mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
-    fn tree(entries: &[(&str, &str)]) -> BTreeMap<String, String> {
-        entries
-            .iter()
-            .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
-            .collect()
+    use crate::artifact::ArtifactKind;
+
+    fn tree(entries: &[(&str, &str)]) -> ArtifactTree {
+        let mut tree = ArtifactTree::new();
+        for (path, text) in entries {
+            let artifact = Artifact::new(ArtifactKind::Manifest, *text);
+            tree.insert((*path).to_owned(), artifact).unwrap();
+        }
+        tree
     }
 
     #[test]
@@ -403,6 +500,77 @@ mod tests {
         write_tree(&dir, &tree(&[("x.yaml", "2\n")])).unwrap();
         assert_eq!(fs::read_to_string(dir.join("x.yaml")).unwrap(), "2\n");
         assert!(!tmp.path().join(".t.kforge-staging").exists());
+    }
+
+    #[test]
+    fn a_no_op_render_removes_a_leftover_staging_dir_and_check_reports_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        let files = tree(&[("x.yaml", "1\n")]);
+        write_tree(&dir, &files).unwrap();
+        let staging = tmp.path().join(".t.kforge-staging");
+        fs::create_dir_all(staging.join("web")).unwrap();
+        fs::write(staging.join("web/x.yaml"), "half-written").unwrap();
+        let planned = plan(&dir, &files).unwrap();
+        assert_eq!(planned.leftovers, std::slice::from_ref(&staging));
+        assert!(!planned.is_empty(), "render --check sees the leftover");
+        assert!(staging.exists(), "plan writes nothing");
+        let written = write_tree(&dir, &files).unwrap();
+        assert_eq!(written.leftovers, std::slice::from_ref(&staging));
+        assert!(written.added.is_empty() && written.modified.is_empty());
+        assert!(!staging.exists());
+        assert!(plan(&dir, &files).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_leftover_of_a_first_render_is_seen_before_the_tree_exists() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        fs::create_dir_all(tmp.path().join(".t.old")).unwrap();
+        let changes = plan(&dir, &tree(&[("x.yaml", "1\n")])).unwrap();
+        assert_eq!(changes.leftovers, [tmp.path().join(".t.old")]);
+        write_tree(&dir, &tree(&[("x.yaml", "1\n")])).unwrap();
+        assert!(!tmp.path().join(".t.old").exists());
+    }
+
+    #[test]
+    fn scripts_are_written_executable_and_a_mode_change_is_a_change() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out/demo/base");
+        let mut files = ArtifactTree::new();
+        let script = Artifact::new(ArtifactKind::Script, "#!/bin/bash\n").executable();
+        files.insert("nodes/a/bootstrap.sh".into(), script).unwrap();
+        write_tree(&dir, &files).unwrap();
+        let mode = |p: &str| fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("nodes/a/bootstrap.sh"), 0o755);
+        assert!(plan(&dir, &files).unwrap().is_empty());
+        let snapshot = Snapshot::read(&tmp.path().join("out"));
+        assert!(plan_with(&dir, &files, &snapshot).unwrap().is_empty());
+        fs::set_permissions(
+            dir.join("nodes/a/bootstrap.sh"),
+            fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        let changes = plan(&dir, &files).unwrap();
+        assert_eq!(changes.modified, ["nodes/a/bootstrap.sh"]);
+        write_tree(&dir, &files).unwrap();
+        assert_eq!(mode("nodes/a/bootstrap.sh"), 0o755);
+    }
+
+    #[test]
+    fn a_plaintext_secret_is_never_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("t");
+        let plain = "apiVersion: v1\nkind: Secret\ndata:\n  password: aHVudGVyMg==\n";
+        let files = tree(&[("x.yaml", "1\n"), ("web/secret-db.yaml", plain)]);
+        let error = write_tree(&dir, &files).unwrap_err();
+        assert!(
+            matches!(error, WriteError::PlaintextSecret { .. }),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("aHVudGVyMg=="));
+        assert!(!dir.exists(), "nothing is written");
     }
 
     #[test]

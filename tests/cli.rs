@@ -206,6 +206,79 @@ fn stale_owned_files_go_and_foreign_files_stay() {
     assert!(!kustomization.contains("service-hello"));
 }
 
+#[test]
+fn a_staging_directory_left_by_a_killed_render_is_reported_then_removed() {
+    let repo = Repo::with_examples();
+    assert_eq!(repo.kforge(&["render"]).code, 0);
+    // What a render killed while assembling its new tree leaves beside the old one.
+    repo.write(
+        "out/platform/.prod.kforge-staging/web/deployment-web.yaml",
+        "half written",
+    );
+    let check = repo.kforge(&["render", "--check"]);
+    assert_eq!(check.code, 1, "{}", check.stderr);
+    assert!(
+        check
+            .stderr
+            .contains("out/platform/.prod.kforge-staging (left by an interrupted render"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        repo.path()
+            .join("out/platform/.prod.kforge-staging")
+            .exists()
+    );
+    let before = snapshot_tree(&repo.path().join("out/platform/prod"));
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("removed out/platform/.prod.kforge-staging"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !repo
+            .path()
+            .join("out/platform/.prod.kforge-staging")
+            .exists()
+    );
+    assert_eq!(
+        snapshot_tree(&repo.path().join("out/platform/prod")),
+        before,
+        "the tree itself is not rewritten"
+    );
+    assert_eq!(repo.kforge(&["render", "--check"]).code, 0);
+}
+
+#[test]
+fn a_blueprint_outside_the_repository_is_refused_in_text_and_json() {
+    let repo = Repo::new();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside = elsewhere.path().join("b.yaml");
+    fs::write(
+        &outside,
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\n",
+    )
+    .unwrap();
+    let outside = outside.to_str().unwrap();
+    let run = repo.kforge(&["check", outside]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error[outside-repository]: `{outside}` is outside the repository; kforge reads only files inside it\n"
+        )
+    );
+    let json = repo.kforge(&["check", outside, "--output", "json"]);
+    assert_eq!(json.code, 2);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(report["errors"][0]["rule"], "outside-repository");
+    assert_eq!(report["errors"][0]["file"], outside);
+}
+
 /// Renders a good blueprint, swaps in a broken one and returns the failed run's stderr,
 /// after asserting exit 2 and an untouched out/.
 fn broken(fixture: &str) -> String {

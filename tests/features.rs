@@ -3,60 +3,39 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use kforge::diagnostic::SourceFile;
-use kforge::expand::{Inputs, file_references};
-use kforge::{check, emit, expand, load};
+use kforge::pipeline::{self, Failure, Plan, RepoPath, WorkTree};
 
+/// Renders one fixture through the pipeline, as `kforge render` does: every stage, with the
+/// fixture directory as the repository. Each feature's output must pass the schemas of its
+/// Kubernetes version and the cross-resource checks (lint warnings are allowed here).
 fn render(fixture: &str) -> String {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/features");
-    let path = dir.join(fixture);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let loaded = load::load_blueprint(SourceFile::new(fixture, text), dir.clone())
-        .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.render(false)).collect::<String>()));
-    let problems: Vec<_> = check::check(&loaded)
-        .into_iter()
-        .filter(|d| d.is_error())
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "{}",
-        problems.iter().map(|d| d.render(false)).collect::<String>()
-    );
-    let files: BTreeMap<String, Result<String, String>> = file_references(&loaded)
-        .into_iter()
-        .map(|r| {
-            let text = std::fs::read_to_string(dir.join(&r.path)).map_err(|e| e.to_string());
-            (r.path, text)
-        })
-        .collect();
-    let objects = expand::expand(
-        &loaded,
-        &Inputs {
-            files,
-            ..Default::default()
-        },
-    )
-    .unwrap_or_else(|e| panic!("{}", e.iter().map(|d| d.render(false)).collect::<String>()));
-    // Every feature's output is valid as a whole: schemas of its Kubernetes version, and
-    // references between its objects (lint warnings are allowed here).
-    let inputs = Inputs::default();
-    let invalid: Vec<_> = kforge::validate::render::diagnostics(&loaded, &inputs, &objects)
-        .into_iter()
-        .chain(kforge::review::objects(&loaded, &objects))
-        .filter(|d| d.is_error())
-        .collect();
-    assert!(
-        invalid.is_empty(),
-        "{}",
-        invalid.iter().map(|d| d.render(false)).collect::<String>()
-    );
-    let tree = emit::emit(loaded.name(), &objects).unwrap();
-    tree.iter()
-        .map(|(path, text)| format!("### {path}\n{text}"))
+    let tree = WorkTree::new(&dir).unwrap();
+    let plan = Plan::new(&tree, &[RepoPath::new(fixture).unwrap()], &[]).unwrap_or_else(fail);
+    let compiled = pipeline::compile_all(plan, &tree, &|_| None).unwrap_or_else(fail);
+    let [rendering] = compiled.renderings.as_slice() else {
+        panic!("one environment expected");
+    };
+    rendering
+        .tree
+        .iter()
+        .map(|(path, artifact)| format!("### {path}\n{}", artifact.text().unwrap()))
         .collect()
+}
+
+fn fail<T>(failure: Failure) -> T {
+    match failure {
+        Failure::Problems { diagnostics, .. } => panic!(
+            "{}",
+            diagnostics
+                .iter()
+                .map(|d| d.render(false))
+                .collect::<String>()
+        ),
+        Failure::Error(error) => panic!("{error}"),
+    }
 }
 
 #[test]

@@ -161,7 +161,7 @@ fn the_kubernetes_version_is_one_of_the_supported_set() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: Kubernetes 1.20 is not supported; kforge has schemas for 1.33, 1.34, 1.35\n"
+        "error[usage]: Kubernetes 1.20 is not supported; kforge has schemas for 1.33, 1.34, 1.35\n"
     );
     let run = kforge(
         dir.path(),
@@ -229,7 +229,7 @@ fn an_invalid_crd_file_is_a_clear_error() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: `crd.yaml` is not a usable CRD: `spec.scope` must be `Namespaced` or `Cluster`, not `Somewhere`\n"
+        "error[invalid-crd]: `crd.yaml` is not a usable CRD: `spec.scope` must be `Namespaced` or `Cluster`, not `Somewhere`\n"
     );
 }
 
@@ -240,7 +240,7 @@ fn binary_data_is_refused_as_not_text() {
     assert_eq!(run.code, 2);
     assert_eq!(
         run.stderr,
-        "error: `blob.yaml` is not a text file (invalid UTF-8 at byte 0); manifests are YAML or JSON\n"
+        "error[unreadable-file]: `blob.yaml` is not a text file (invalid UTF-8 at byte 0)\n"
     );
 }
 
@@ -325,7 +325,30 @@ fn a_missing_path_is_bad_input() {
     let run = kforge(dir.path(), &["validate", "nowhere"], None);
     assert_eq!(
         (run.code, run.stderr.as_str()),
-        (2, "error: `nowhere` does not exist\n")
+        (2, "error[unreadable-file]: `nowhere` does not exist\n")
+    );
+}
+
+#[test]
+fn an_operational_error_is_reported_in_json_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = kforge(
+        dir.path(),
+        &["validate", "nowhere", "--output", "json"],
+        None,
+    );
+    assert_eq!(run.code, 2);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "findings": [],
+            "errors": [{
+                "rule": "unreadable-file",
+                "file": "nowhere",
+                "message": "`nowhere` does not exist",
+            }],
+        })
     );
 }
 

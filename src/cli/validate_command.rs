@@ -10,10 +10,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
+use super::exit::Exit;
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 use crate::expand::Object;
 use crate::finding::Finding;
 use crate::load::schema::field_path;
+use crate::pipeline::Error;
 use crate::validate::documents::{Manifest, parse_manifests};
 use crate::validate::locate::{Position, Positions, every_document};
 use crate::validate::{CrdKind, Validator, crd};
@@ -72,37 +74,23 @@ struct Placed {
     object: String,
 }
 
-const SUCCESS: u8 = 0;
-const FINDINGS: u8 = 1;
-const BAD_INPUT: u8 = 2;
-
 /// Runs `kforge validate`; returns the exit code.
-pub fn run(args: &ValidateArgs) -> u8 {
+pub fn run(args: &ValidateArgs) -> Exit {
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let validator = match Validator::new(&args.kubernetes_version) {
-        Ok(v) => v,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return BAD_INPUT;
-        }
-    };
-    let crds = match read_crds(&args.crds) {
-        Ok(kinds) => kinds,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return BAD_INPUT;
+    let prepared = Validator::new(&args.kubernetes_version)
+        .map_err(Error::Usage)
+        .and_then(|validator| Ok((validator, read_crds(&args.crds)?)))
+        .and_then(|(validator, crds)| Ok((validator, crds, read_inputs(&args.paths)?)));
+    let (validator, crds, inputs) = match prepared {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            super::print_error(&error, matches!(args.output, Format::Json));
+            return Exit::BadInput;
         }
     };
     let validator = validator
         .with_crds(crds)
         .ignore_missing_schemas(args.ignore_missing_schemas);
-    let inputs = match read_inputs(&args.paths) {
-        Ok(inputs) => inputs,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return BAD_INPUT;
-        }
-    };
     let parsed: Vec<_> = inputs
         .par_iter()
         .map(|input| parse_manifests(&input.text, input.json))
@@ -169,11 +157,11 @@ pub fn run(args: &ValidateArgs) -> u8 {
     let placed = place(findings, &objects, &origins, &inputs, &mut files);
     let failed = placed.iter().any(|p| p.finding.is_error());
     let code = if !problems.is_empty() {
-        BAD_INPUT
+        Exit::BadInput
     } else if failed {
-        FINDINGS
+        Exit::Findings
     } else {
-        SUCCESS
+        Exit::Success
     };
     match args.output {
         Format::Text => print_text(&placed, &problems, &files, objects.len()),
@@ -207,14 +195,17 @@ fn object_of(manifest: Manifest) -> Object {
 }
 
 /// Every file named, directories walked in sorted order, `-` as stdin.
-fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
+fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, Error> {
     let mut out = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             let mut bytes = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read stdin: {e}"))?;
+                .map_err(|source| Error::Read {
+                    path: "<stdin>".into(),
+                    source,
+                })?;
             out.push(Input {
                 name: "<stdin>".into(),
                 text: text_of("<stdin>", bytes)?,
@@ -224,7 +215,10 @@ fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
         }
         for file in files_under(path)? {
             let name = display(&file);
-            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+            let bytes = std::fs::read(&file).map_err(|source| Error::Read {
+                path: name.clone(),
+                source,
+            })?;
             out.push(Input {
                 json: file.extension().is_some_and(|x| x == "json"),
                 text: text_of(&name, bytes)?,
@@ -236,16 +230,21 @@ fn read_inputs(paths: &[PathBuf]) -> Result<Vec<Input>, String> {
 }
 
 /// A file as itself; a directory as its manifest files, recursively, sorted.
-fn files_under(path: &Path) -> Result<Vec<PathBuf>, String> {
+fn files_under(path: &Path) -> Result<Vec<PathBuf>, Error> {
     if !path.is_dir() {
         if !path.exists() {
-            return Err(format!("`{}` does not exist", display(path)));
+            return Err(Error::Missing {
+                path: display(path),
+            });
         }
         return Ok(vec![path.to_owned()]);
     }
     let mut out = Vec::new();
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("cannot walk `{}`: {e}", display(path)))?;
+        let entry = entry.map_err(|e| Error::Read {
+            path: display(path),
+            source: e.into(),
+        })?;
         let is_manifest = entry
             .path()
             .extension()
@@ -257,12 +256,10 @@ fn files_under(path: &Path) -> Result<Vec<PathBuf>, String> {
     Ok(out)
 }
 
-fn text_of(name: &str, bytes: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(bytes).map_err(|e| {
-        format!(
-            "`{name}` is not a text file (invalid UTF-8 at byte {}); manifests are YAML or JSON",
-            e.utf8_error().valid_up_to()
-        )
+fn text_of(name: &str, bytes: Vec<u8>) -> Result<String, Error> {
+    String::from_utf8(bytes).map_err(|e| Error::NotText {
+        path: name.to_owned(),
+        valid_up_to: e.utf8_error().valid_up_to(),
     })
 }
 
@@ -274,14 +271,18 @@ fn display(path: &Path) -> String {
 }
 
 /// The kinds of every CRD in the files and directories named by `--crd`.
-fn read_crds(paths: &[PathBuf]) -> Result<Vec<CrdKind>, String> {
+fn read_crds(paths: &[PathBuf]) -> Result<Vec<CrdKind>, Error> {
     let mut out = Vec::new();
     for input in read_inputs(paths)? {
-        let manifests = parse_manifests(&input.text, input.json)
-            .map_err(|e| format!("`{}` is not valid YAML or JSON: {}", input.name, e.message))?;
+        let manifests = parse_manifests(&input.text, input.json).map_err(|e| Error::Crd {
+            path: input.name.clone(),
+            message: format!("not valid YAML or JSON: {}", e.message),
+        })?;
         for manifest in manifests {
-            let kinds = crd::crd_kinds(&manifest.body)
-                .map_err(|e| format!("`{}` is not a usable CRD: {e}", input.name))?;
+            let kinds = crd::crd_kinds(&manifest.body).map_err(|e| Error::Crd {
+                path: input.name.clone(),
+                message: e.to_string(),
+            })?;
             out.extend(kinds);
         }
     }

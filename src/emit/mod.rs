@@ -1,18 +1,17 @@
-//! Stage 4, emit: objects -> an in-memory tree of canonical YAML files (path -> text) plus
-//! the `kustomization.yaml` that lists them.
+//! Stage 4, emit: objects -> an in-memory [`ArtifactTree`] of canonical YAML files plus the
+//! `kustomization.yaml` that lists them. This is the one place that lays a tree out.
 //!
 //! Architecture invariant: the same objects always give byte-identical files. Canonical
 //! means `apiVersion`, `kind`, `metadata` first, every other map sorted, no nulls and no
 //! empty lists, one object per file at `<namespace>/<kind>-<name>.yaml` (`_cluster/` for
 //! cluster-scoped kinds).
 
-use std::collections::BTreeMap;
-
 use rayon::prelude::*;
 use serde_json::Value;
 
 pub mod yaml;
 
+use crate::artifact::{Artifact, ArtifactKind, ArtifactTree};
 use crate::diagnostic::Diagnostic;
 use crate::expand::Object;
 
@@ -82,28 +81,34 @@ pub fn header(blueprint: &str) -> String {
     )
 }
 
-/// Emits the tree of one rendering. Two objects that land on the same path are an error.
-pub fn emit(
-    blueprint: &str,
-    objects: &[Object],
-) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+/// Lays out the tree of one rendering: a manifest per object (Secrets marked as such, to be
+/// sealed) and the `kustomization.yaml` listing them. Two objects that land on the same path
+/// are an error.
+pub fn emit(blueprint: &str, objects: &[Object]) -> Result<ArtifactTree, Vec<Diagnostic>> {
     let header = header(blueprint);
     // Serialising is the costly part and each object's text depends on that object alone.
     // Each thread writes into one growing buffer and keeps an exact-size copy: at 50,000
     // objects, a generous capacity per text would be 70 MiB of memory touched for nothing.
-    let texts: Vec<(String, String)> = objects
+    let texts: Vec<(String, Vec<u8>)> = objects
         .par_iter()
         .map_init(String::new, |buffer, object| {
             buffer.clear();
             buffer.push_str(&header);
             yaml::document(&object.body, &FIRST_KEYS, buffer);
-            (object_path(object), buffer.as_str().to_owned())
+            (object_path(object), buffer.as_bytes().to_vec())
         })
         .collect();
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let mut tree = ArtifactTree::new();
     let mut errors = Vec::new();
-    for (object, (path, text)) in objects.iter().zip(texts) {
-        if files.contains_key(&path) {
+    for (object, (path, bytes)) in objects.iter().zip(texts) {
+        let kind = if crate::expand::is_secret(object) {
+            ArtifactKind::Secret
+        } else {
+            ArtifactKind::Manifest
+        };
+        if let Err(rejected) = tree.insert(path.clone(), Artifact::new(kind, bytes)) {
+            let mut bytes = rejected.bytes;
+            zeroize::Zeroize::zeroize(&mut bytes);
             errors.push(
                 Diagnostic::error(
                     "duplicate-object",
@@ -112,23 +117,31 @@ pub fn emit(
                 .path(crate::load::schema::field_path(&object.origin))
                 .help("each object needs a unique kind, namespace and name"),
             );
-            continue;
         }
-        files.insert(path, text);
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut resources: Vec<&String> = files.keys().collect();
+    let mut resources: Vec<&String> = tree
+        .iter()
+        .filter(|(_, artifact)| artifact.kind.is_resource())
+        .map(|(path, _)| path)
+        .collect();
     resources.sort_by(|a, b| resource_rank(a).cmp(&resource_rank(b)));
     let kustomization = serde_json::json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": resources,
     });
-    let text = canonical_yaml(&kustomization);
-    files.insert(KUSTOMIZATION.to_owned(), format!("{header}{text}"));
-    Ok(files)
+    let text = format!("{header}{}", canonical_yaml(&kustomization));
+    let listed = Artifact::new(ArtifactKind::Kustomization, text);
+    if tree.insert(KUSTOMIZATION.to_owned(), listed).is_err() {
+        return Err(vec![Diagnostic::error(
+            "duplicate-object",
+            format!("an object would be written to `{KUSTOMIZATION}`"),
+        )]);
+    }
+    Ok(tree)
 }
 
 #[cfg(test)]
@@ -219,8 +232,12 @@ mod tests {
             object("storage.k8s.io/v1", "StorageClass", None, "nfs"),
             object("v1", "Namespace", None, "web"),
         ];
-        let files = emit("demo", &objects).unwrap();
-        let kustomization = &files[KUSTOMIZATION];
+        let tree = emit("demo", &objects).unwrap();
+        let kustomization = tree.get(KUSTOMIZATION).and_then(|a| a.text()).unwrap();
+        assert_eq!(
+            tree.get(KUSTOMIZATION).unwrap().kind,
+            ArtifactKind::Kustomization
+        );
         let order: Vec<&str> = kustomization
             .lines()
             .filter_map(|l| l.trim_start().strip_prefix("- "))
@@ -231,6 +248,25 @@ mod tests {
                 "_cluster/namespace-web.yaml",
                 "_cluster/storageclass-nfs.yaml",
                 "web/deployment-web.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn secrets_are_marked_for_sealing() {
+        let objects = [
+            object("v1", "Secret", Some("a"), "db"),
+            object("v1", "ConfigMap", Some("a"), "db"),
+        ];
+        let tree = emit("demo", &objects).unwrap();
+        let kinds: Vec<(&str, ArtifactKind)> =
+            tree.iter().map(|(p, a)| (p.as_str(), a.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("a/configmap-db.yaml", ArtifactKind::Manifest),
+                ("a/secret-db.yaml", ArtifactKind::Secret),
+                ("kustomization.yaml", ArtifactKind::Kustomization),
             ]
         );
     }

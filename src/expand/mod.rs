@@ -20,7 +20,6 @@ mod workload;
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Component, Path, PathBuf};
 
 use k8s_openapi::Resource;
 use rayon::prelude::*;
@@ -130,34 +129,6 @@ pub fn file_references(loaded: &Loaded) -> Vec<FileReference> {
         });
     }
     refs
-}
-
-/// Resolves a blueprint-relative path lexically, refusing absolute paths and paths that
-/// climb out of `root` (the repository). Symlinks are the reader's business: it must check
-/// the canonical path against `root` too.
-pub fn resolve_reference(root: &Path, base_dir: &Path, path: &str) -> Result<PathBuf, String> {
-    let relative = Path::new(path);
-    if relative.is_absolute() {
-        return Err(format!(
-            "`{path}` is absolute; write a path relative to the blueprint"
-        ));
-    }
-    let mut resolved = PathBuf::new();
-    for component in base_dir.join(relative).components() {
-        match component {
-            Component::ParentDir => {
-                if !resolved.pop() {
-                    return Err(format!("`{path}` leaves the repository"));
-                }
-            }
-            Component::CurDir => {}
-            other => resolved.push(other),
-        }
-    }
-    if !resolved.starts_with(root) {
-        return Err(format!("`{path}` leaves the repository"));
-    }
-    Ok(resolved)
 }
 
 /// ConfigMap data by (namespace, name).
@@ -364,23 +335,6 @@ fn duplicates(x: &mut Expansion<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn references_may_not_leave_the_blueprint_tree() {
-        let root = Path::new("/repo");
-        let base = Path::new("/repo/blueprints");
-        assert_eq!(
-            resolve_reference(root, base, "config/a.conf").unwrap(),
-            base.join("config/a.conf")
-        );
-        assert_eq!(
-            resolve_reference(root, base, "../files/a").unwrap(),
-            root.join("files/a")
-        );
-        assert!(resolve_reference(root, base, "../../etc/passwd").is_err());
-        assert!(resolve_reference(root, base, "/etc/passwd").is_err());
-        assert!(resolve_reference(root, base, "a/../../../b").is_err());
-    }
 
     #[test]
     fn two_parts_producing_one_object_are_an_error_at_both() {

@@ -18,6 +18,7 @@ use rand::{CryptoRng, RngCore};
 use yaml_rust2::{Yaml, YamlLoader};
 use zeroize::Zeroize;
 
+use crate::artifact::ArtifactTree;
 use crate::diagnostic::{Diagnostic, Span};
 pub use recipients::RecipientSource;
 use sops::{Opened, SopsError, zeroize_yaml};
@@ -61,10 +62,11 @@ pub enum Outcome {
     Unverified { keys: Vec<String> },
 }
 
-/// Replaces the text of every Secret in `files` by its SOPS-encrypted form. Returns what was
-/// done per file, or the diagnostics that stop the render (then nothing must be written).
+/// Replaces the bytes of every Secret artifact of `tree` by its SOPS-encrypted form. Returns
+/// what was done per file, or the diagnostics that stop the render (then nothing must be
+/// written).
 pub fn seal(
-    files: &mut BTreeMap<String, String>,
+    tree: &mut ArtifactTree,
     secrets: &[SecretFile],
     sealing: &Sealing<'_>,
     rng: &mut (impl RngCore + CryptoRng),
@@ -72,13 +74,16 @@ pub fn seal(
     let mut outcomes = BTreeMap::new();
     let mut problems = Vec::new();
     for secret in secrets {
-        let Some(text) = files.get_mut(&secret.path) else {
+        let Some(artifact) = tree.get_mut(&secret.path) else {
+            continue;
+        };
+        let Some(text) = artifact.text() else {
             continue;
         };
         match seal_one(text, secret, sealing, rng) {
             Ok(Some((sealed, outcome))) => {
-                text.zeroize();
-                *text = sealed;
+                artifact.bytes.zeroize();
+                artifact.bytes = sealed.into_bytes();
                 outcomes.insert(secret.path.clone(), outcome);
             }
             Ok(None) => {}
@@ -90,9 +95,9 @@ pub fn seal(
     } else {
         // Nothing will be written: overwrite every plain Secret still in the tree.
         for secret in secrets {
-            if let Some(text) = files.get_mut(&secret.path) {
+            if let Some(artifact) = tree.get_mut(&secret.path) {
                 if !outcomes.contains_key(&secret.path) {
-                    text.zeroize();
+                    artifact.bytes.zeroize();
                 }
             }
         }
@@ -255,6 +260,7 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::artifact::{Artifact, ArtifactKind};
     use rand::SeedableRng;
     use std::path::PathBuf;
 
@@ -285,7 +291,9 @@ mod tests {
 
         /// Renders `plain` with or without the identity and "writes" the result.
         fn render(&mut self, plain: &str, with_identity: bool) -> Result<Outcome, Vec<Diagnostic>> {
-            let mut files = BTreeMap::from([(PATH.to_owned(), plain.to_owned())]);
+            let mut tree = ArtifactTree::new();
+            let plain = Artifact::new(ArtifactKind::Secret, plain);
+            assert!(tree.insert(PATH.to_owned(), plain).is_ok());
             let disk = self.disk.clone();
             let previous = move |p: &str| disk.get(p).cloned();
             let identities = if with_identity {
@@ -307,8 +315,11 @@ mod tests {
                 field: "spec.secrets[0]".into(),
                 origin: None,
             }];
-            let outcomes = seal(&mut files, &secrets, &sealing, &mut self.rng)?;
-            self.disk = files;
+            let outcomes = seal(&mut tree, &secrets, &sealing, &mut self.rng)?;
+            self.disk = tree
+                .iter()
+                .map(|(p, a)| (p.clone(), a.text().unwrap_or_default().to_owned()))
+                .collect();
             Ok(outcomes[PATH].clone())
         }
     }

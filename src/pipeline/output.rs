@@ -1,0 +1,176 @@
+//! The last steps of `render`: every Secret artifact sealed for its recipients (reusing the
+//! file already on disk when it holds the same content), then each tree written atomically
+//! or, for `render --check`, compared. Sealing happens for every tree before any is written,
+//! so a problem writes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use age::x25519;
+
+use super::Rendered;
+use super::error::Error;
+use super::source::{RepoPath, Source};
+use crate::diagnostic::Diagnostic;
+use crate::secrets::recipients::SopsConfig;
+use crate::secrets::{Outcome, RecipientSource, Sealing, SecretFile, seal};
+use crate::write::{self, Changes, Snapshot};
+
+/// What Secrets are sealed with, gathered once per run.
+pub struct Keys {
+    /// Identities that may open the files on disk (`SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`).
+    pub identities: Vec<x25519::Identity>,
+    /// The repository's `.sops.yaml`.
+    pub sops_config: Option<SopsConfig>,
+    /// `lastmodified` of fresh encryptions (RFC 3339, UTC, seconds).
+    pub now: String,
+}
+
+/// The `.sops.yaml` at the root of the repository, parsed; `root` is where the repository is
+/// on disk (its `path_regex` rules match paths relative to it).
+pub fn sops_config(
+    source: &dyn Source,
+    root: &Path,
+) -> Result<Option<SopsConfig>, Box<Diagnostic>> {
+    let path =
+        RepoPath::new(".sops.yaml").map_err(|e| Diagnostic::error(e.code(), e.to_string()))?;
+    if !source.exists(&path) {
+        return Ok(None);
+    }
+    let file = root.join(path.as_str());
+    source
+        .read_text(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| SopsConfig::parse(file.clone(), &text))
+        .map(Some)
+        .map_err(|e| {
+            Box::new(
+                Diagnostic::error("invalid-sops-config", format!("`{}`: {e}", file.display()))
+                    .help("fix the file, or set `spec.encryption.age` in the blueprint"),
+            )
+        })
+}
+
+fn recipients(rendering: &Rendered, keys: &Keys) -> RecipientSource {
+    RecipientSource {
+        blueprint: rendering.recipients.clone(),
+        sops_config: keys.sops_config.clone(),
+    }
+}
+
+/// For `kforge check`: every Secret of every tree has recipients (from the blueprint or a
+/// `.sops.yaml` rule for its output path under `out`), as `render` would require.
+pub fn check_recipients(
+    renderings: &[Rendered],
+    out: &Path,
+    root: &Path,
+    keys: &Keys,
+) -> Vec<Diagnostic> {
+    renderings
+        .iter()
+        .flat_map(|rendering| {
+            let dir = rendering.dir(out);
+            let source = recipients(rendering, keys);
+            rendering.secrets.iter().filter_map(move |secret| {
+                let display = dir.join(&secret.path);
+                let reason = source.for_file(&root.join(&display)).err()?;
+                Some(no_recipients(secret, &display, &reason))
+            })
+        })
+        .collect()
+}
+
+fn no_recipients(secret: &SecretFile, display: &Path, reason: &str) -> Diagnostic {
+    Diagnostic::error(
+        "no-encryption-recipients",
+        format!("cannot encrypt `{}`: {reason}", display.display()),
+    )
+    .path(secret.field.clone())
+    .at(secret.origin.clone(), "this Secret")
+    .help("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`) or a `.sops.yaml` creation rule for this path; kforge never writes a Secret in plain text")
+}
+
+/// What sealing did to the Secret files of one tree, by path inside it.
+pub struct Sealed {
+    pub dir: PathBuf,
+    pub outcomes: BTreeMap<String, Outcome>,
+    /// Whether the blueprint sets up Flux decryption.
+    pub flux_decryption: bool,
+}
+
+/// Encrypts the Secrets of every tree for its recipients, reusing the files of `snapshot`
+/// (the trees on disk under `out`). `root` is the directory output paths are relative to.
+pub fn seal_all(
+    renderings: &mut [Rendered],
+    out: &Path,
+    root: &Path,
+    keys: &Keys,
+    snapshot: &Snapshot,
+) -> Result<Vec<Sealed>, Vec<Diagnostic>> {
+    let mut sealed = Vec::new();
+    let mut problems = Vec::new();
+    for rendering in renderings.iter_mut() {
+        if rendering.secrets.is_empty() {
+            continue;
+        }
+        let dir = rendering.dir(out);
+        let source = recipients(rendering, keys);
+        let previous = |path: &str| snapshot.text(&dir, path);
+        let sealing = Sealing {
+            dir: &dir,
+            cwd: root,
+            recipients: &source,
+            identities: &keys.identities,
+            previous: &previous,
+            now: &keys.now,
+        };
+        let (tree, secrets) = (&mut rendering.tree, &rendering.secrets);
+        match seal(tree, secrets, &sealing, &mut rand::rngs::OsRng) {
+            Ok(outcomes) => sealed.push(Sealed {
+                dir,
+                outcomes,
+                flux_decryption: rendering.flux_decryption,
+            }),
+            Err(diagnostics) => problems.extend(diagnostics),
+        }
+    }
+    if problems.is_empty() {
+        Ok(sealed)
+    } else {
+        Err(problems)
+    }
+}
+
+/// What happened (or, with `check_only`, would happen) to one tree.
+pub struct TreeReport {
+    pub dir: PathBuf,
+    /// How many Kubernetes objects the tree holds.
+    pub objects: usize,
+    pub changes: Changes,
+}
+
+/// Writes every tree (or only compares, with `check_only`), in order; stops at the first
+/// tree that cannot be written.
+pub fn write_all(
+    renderings: &[Rendered],
+    out: &Path,
+    check_only: bool,
+    snapshot: &Snapshot,
+) -> Result<Vec<TreeReport>, Error> {
+    renderings
+        .iter()
+        .map(|rendering| {
+            let dir = rendering.dir(out);
+            let changes = if check_only {
+                write::plan_with(&dir, &rendering.tree, snapshot)?
+            } else {
+                write::write_tree_with(&dir, &rendering.tree, snapshot)?
+            };
+            Ok(TreeReport {
+                objects: rendering.tree.objects(),
+                dir,
+                changes,
+            })
+        })
+        .collect()
+}
