@@ -1,5 +1,6 @@
 //! Times each pipeline stage on a generated blueprint of about N objects, to see where a
-//! render spends its time. Run: `cargo run --release --example stage_times [OBJECTS]`.
+//! render spends its time: the same stage functions `kforge render` runs, on a repository
+//! held in memory. Run: `cargo run --release --example stage_times [OBJECTS]`.
 
 use std::time::Instant;
 
@@ -7,8 +8,8 @@ use std::time::Instant;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use kforge::diagnostic::SourceFile;
-use kforge::{check, emit, expand, load, review, synthetic};
+use kforge::pipeline::{self, MemoryFiles, Plan, RepoPath};
+use kforge::synthetic;
 
 /// CPU time of the whole process so far (user + system, every thread), from /proc; 10 ms
 /// resolution.
@@ -52,30 +53,35 @@ fn main() {
         clock = Instant::now();
         cpu = now;
     };
-    let file = SourceFile::new("big.yaml", text);
-    let (document, spans) = load::parse_blueprint(&file).unwrap_or_else(|_| std::process::exit(2));
-    lap("parse (YAML events, spans)", &mut stages);
-    let loaded =
-        load::from_value(document, spans, ".".into()).unwrap_or_else(|_| std::process::exit(2));
-    lap("schema + serde", &mut stages);
-    let problems = check::check(&loaded);
+    let fail = |stage: &str| -> ! {
+        eprintln!("the generated blueprint failed at {stage}");
+        std::process::exit(2)
+    };
+    let files = MemoryFiles::new()
+        .with("blueprints/big.yaml", text)
+        .unwrap_or_else(|_| fail("setup"));
+    let path = RepoPath::new("blueprints/big.yaml").unwrap_or_else(|_| fail("setup"));
+    let plan = Plan::new(&files, &[path], &[]).unwrap_or_else(|_| fail("plan"));
+    lap("plan (read, parse, spans)", &mut stages);
+    let Some(target) = plan.targets.first() else {
+        fail("plan")
+    };
+    let loaded = pipeline::load(&target.parsed, None).unwrap_or_else(|_| fail("load"));
+    lap("load (schema + serde)", &mut stages);
+    let checked = pipeline::check(loaded).unwrap_or_else(|_| fail("check"));
     lap("check", &mut stages);
-    let objects = expand::expand(&loaded, &expand::Inputs::default())
-        .unwrap_or_else(|_| std::process::exit(2));
-    lap("expand", &mut stages);
-    let inputs = expand::Inputs::default();
-    let _schema = kforge::validate::render::diagnostics(&loaded, &inputs, &objects);
-    lap("validate (schemas)", &mut stages);
-    let findings = review::objects(&loaded, &objects);
+    let inputs = pipeline::inputs::read(checked.loaded(), &files, &|_| None);
+    let expanded = pipeline::expand(checked, inputs).unwrap_or_else(|_| fail("expand"));
+    lap("expand + schemas", &mut stages);
+    let reviewed = pipeline::review(expanded).unwrap_or_else(|_| fail("review"));
     lap("review (xref + lint)", &mut stages);
-    let files = emit::emit(loaded.name(), &objects).unwrap_or_else(|_| std::process::exit(2));
+    let rendered = pipeline::emit(reviewed, "base").unwrap_or_else(|_| fail("emit"));
     lap("emit", &mut stages);
     println!(
-        "{apps} apps, {} objects, {} files, {} problems, {} findings",
-        objects.len(),
-        files.len(),
-        problems.len(),
-        findings.len()
+        "{apps} apps, {} objects, {} files, {} warnings",
+        rendered.objects.len(),
+        rendered.tree.len(),
+        rendered.warnings.len()
     );
     let total: f64 = stages.iter().map(|(_, t, _, _)| t).sum();
     let total_cpu: f64 = stages.iter().map(|(_, _, c, _)| c).sum();

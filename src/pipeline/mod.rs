@@ -35,7 +35,7 @@ use crate::secrets::SecretFile;
 use crate::{check, emit, expand, load, review};
 
 pub use error::Error;
-pub use source::{RepoPath, Source, WorkTree};
+pub use source::{MemoryFiles, RepoPath, Source, WorkTree};
 
 /// Where blueprints are found when none is named.
 pub const BLUEPRINTS_DIR: &str = "blueprints";
@@ -573,4 +573,93 @@ fn on_threads<T: Send, R: Send>(
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WEB: &str = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: web\nspec:\n  configMaps:\n    - name: site\n      files: {index.html: {fromFile: site/index.html}}\n  apps:\n    - name: web\n      image: nginx:1.27.2\n      ports: [{name: http, port: 80}]\n";
+    const PROD: &str = "apiVersion: kforge.io/v1alpha1\nkind: Overlay\nmetadata:\n  name: prod\nspec:\n  blueprint: web\n  patch:\n    apps:\n      - name: web\n        replicas: 3\n";
+
+    fn repository() -> MemoryFiles {
+        MemoryFiles::new()
+            .with("blueprints/web.yaml", WEB)
+            .and_then(|f| f.with("blueprints/site/index.html", "<h1>hi</h1>\n"))
+            .and_then(|f| f.with("overlays/prod.yaml", PROD))
+            .unwrap()
+    }
+
+    fn compiled(files: &MemoryFiles, envs: &[&str]) -> Result<Compiled, Failure> {
+        let envs: Vec<String> = envs.iter().map(|e| (*e).to_owned()).collect();
+        let plan = Plan::new(files, &[], &envs)?;
+        compile_all(plan, files, &|_| None)
+    }
+
+    fn problems(failure: Failure) -> Vec<String> {
+        match failure {
+            Failure::Problems { diagnostics, .. } => {
+                diagnostics.iter().map(Diagnostic::headline).collect()
+            }
+            Failure::Error(error) => panic!("{error}"),
+        }
+    }
+
+    #[test]
+    fn every_environment_is_compiled_from_the_source() {
+        let done = compiled(&repository(), &[]).unwrap_or_else(|f| panic!("{:?}", problems(f)));
+        let names: Vec<(&str, &str)> = done
+            .renderings
+            .iter()
+            .map(|r| (r.blueprint.as_str(), r.env.as_str()))
+            .collect();
+        assert_eq!(names, [("web", "base"), ("web", "prod")]);
+        let base = &done.renderings[0];
+        let config = base.tree.get("default/configmap-site.yaml").unwrap();
+        assert!(config.text().unwrap().contains("<h1>hi</h1>"));
+        assert_eq!(base.tree.objects() + 1, base.tree.len());
+        let prod = done.renderings[1]
+            .tree
+            .get("default/deployment-web.yaml")
+            .unwrap();
+        assert!(prod.text().unwrap().contains("replicas: 3"));
+        let only_prod =
+            compiled(&repository(), &["prod"]).unwrap_or_else(|f| panic!("{:?}", problems(f)));
+        assert_eq!(only_prod.renderings.len(), 1);
+    }
+
+    #[test]
+    fn a_file_outside_the_repository_is_reported_at_the_field_that_names_it() {
+        let escaping = WEB.replace("fromFile: site/index.html", "fromFile: ../../etc/passwd");
+        let files = repository().with("blueprints/web.yaml", escaping).unwrap();
+        let found = problems(compiled(&files, &["base"]).err().unwrap());
+        assert_eq!(
+            found,
+            [
+                "error[unreadable-file]: spec.configMaps[0].files.index.html.fromFile: cannot read `../../etc/passwd`: `../../etc/passwd` leaves the repository"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_blueprint_error_stops_before_expansion_and_is_reported_once() {
+        let broken = WEB.replace("port: 80", "port: 80000");
+        let files = repository().with("blueprints/web.yaml", broken).unwrap();
+        let failure = compiled(&files, &[]).err().unwrap();
+        let Failure::Problems { findings_only, .. } = &failure else {
+            panic!("problems expected");
+        };
+        assert!(!findings_only);
+        let found = problems(failure);
+        assert_eq!(found.len(), 1, "base and prod share it: {found:?}");
+    }
+
+    #[test]
+    fn a_missing_blueprint_directory_is_a_problem_not_a_panic() {
+        let failure = compiled(&MemoryFiles::new(), &[]).err().unwrap();
+        assert_eq!(
+            problems(failure),
+            ["error[no-blueprints]: there is no `blueprints/` directory"]
+        );
+    }
 }

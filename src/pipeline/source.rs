@@ -205,6 +205,52 @@ impl Source for WorkTree {
     }
 }
 
+/// Files held in memory: a repository that tests, examples and benchmarks make up, read by
+/// the same pipeline as the work tree.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryFiles {
+    files: std::collections::BTreeMap<RepoPath, Vec<u8>>,
+}
+
+impl MemoryFiles {
+    pub fn new() -> MemoryFiles {
+        MemoryFiles::default()
+    }
+
+    /// Adds (or replaces) a file; the path must stay inside the repository.
+    pub fn with(mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<MemoryFiles, Error> {
+        self.files.insert(RepoPath::new(path)?, bytes.into());
+        Ok(self)
+    }
+}
+
+impl Source for MemoryFiles {
+    fn describe(&self) -> String {
+        "files in memory".to_owned()
+    }
+
+    fn read(&self, path: &RepoPath) -> Result<Vec<u8>, Error> {
+        self.files.get(path).cloned().ok_or_else(|| Error::Read {
+            path: path.to_string(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        })
+    }
+
+    fn files_in(&self, dir: &RepoPath) -> Result<Option<Vec<RepoPath>>, Error> {
+        let files: Vec<RepoPath> = self
+            .files
+            .keys()
+            .filter(|path| path.parent() == *dir)
+            .cloned()
+            .collect();
+        let is_dir = self
+            .files
+            .keys()
+            .any(|path| path.as_str().starts_with(&format!("{}/", dir.as_str())));
+        Ok((is_dir || dir.as_str().is_empty()).then_some(files))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +309,25 @@ mod tests {
             tree.read(&RepoPath::new("missing.yaml").unwrap()),
             Err(Error::Read { .. })
         ));
+    }
+
+    #[test]
+    fn files_in_memory_are_a_source_like_the_work_tree() {
+        let files = MemoryFiles::new()
+            .with("blueprints/a.yaml", "a")
+            .unwrap()
+            .with("blueprints/sub/b.yaml", "b")
+            .unwrap();
+        assert!(files.clone().with("../x", "").is_err());
+        let dir = RepoPath::new("blueprints").unwrap();
+        let listed = files.files_in(&dir).unwrap().unwrap();
+        assert_eq!(listed, [dir.resolve("a.yaml").unwrap()]);
+        assert_eq!(
+            files.files_in(&RepoPath::new("overlays").unwrap()).unwrap(),
+            None
+        );
+        assert_eq!(files.read_text(&listed[0]).unwrap(), "a");
+        assert!(!files.exists(&RepoPath::new(".sops.yaml").unwrap()));
     }
 
     #[test]
