@@ -636,7 +636,7 @@ mod tests {
         assert_eq!(
             found,
             [
-                "error[unreadable-file]: spec.configMaps[0].files.index.html.fromFile: cannot read `../../etc/passwd`: `../../etc/passwd` leaves the repository"
+                "error[unreadable-file]: spec.configMaps[0].files[\"index.html\"].fromFile: cannot read `../../etc/passwd`: `../../etc/passwd` leaves the repository"
             ]
         );
     }
