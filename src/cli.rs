@@ -14,7 +14,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay;
 use crate::pipeline::{self, Failure, Plan, Rendered, RepoPath, WorkTree, output};
-use crate::write::{Changes, Snapshot};
+use crate::write::{Changes, Snapshot, WriteError};
 use crate::{check, lint, load};
 
 mod exit;
@@ -240,6 +240,12 @@ fn print_error(error: &pipeline::Error, json: bool) {
             println!("{}", crate::json::pretty(&report));
         }
     }
+}
+
+/// A command line the command cannot work with: reported as an operational error.
+fn usage(message: String) -> Exit {
+    print_error(&pipeline::Error::Usage(message), false);
+    Exit::BadInput
 }
 
 /// Prints why a run stopped and gives its exit code: 1 for findings about the objects at
@@ -470,28 +476,25 @@ fn show(blueprint: Option<&str>, env: &str) -> Exit {
             .find(|t| t.parsed.name.as_deref() == Some(name)),
         None if plan.targets.len() == 1 => plan.targets.first(),
         None => {
-            eprintln!(
-                "error: there are several blueprints; name one: {}",
+            return usage(format!(
+                "there are several blueprints; name one: {}",
                 names.join(", ")
-            );
-            return Exit::BadInput;
+            ));
         }
     };
     let Some(target) = chosen else {
         let name = blueprint.unwrap_or_default();
-        eprintln!(
-            "error: no blueprint file or name `{name}`; {}",
+        return usage(format!(
+            "no blueprint file or name `{name}`; {}",
             crate::suggest::hint(name, names.iter().copied())
-        );
-        return Exit::BadInput;
+        ));
     };
     let parsed = &target.parsed;
     let Some(environment) = target.environments.first() else {
-        eprintln!(
-            "error: blueprint `{}` has no environment `{env}`",
+        return usage(format!(
+            "blueprint `{}` has no environment `{env}`",
             parsed.name.as_deref().unwrap_or_default()
-        );
-        return Exit::BadInput;
+        ));
     };
     // Merged once: printed, then judged exactly as render would judge it.
     let (document, spans) = parsed.document();
@@ -541,11 +544,10 @@ fn rules(rule: Option<&str>) -> Exit {
         }
         None => {
             let bare = name.strip_prefix("KF-").unwrap_or(name);
-            eprintln!(
-                "error: `{name}` is not a lint rule; {}",
+            usage(format!(
+                "`{name}` is not a lint rule; {}",
                 crate::suggest::hint(bare, lint::codes::known())
-            );
-            Exit::BadInput
+            ))
         }
     }
 }
@@ -579,11 +581,10 @@ fn init(dir: &Path) -> Exit {
     let schema = dir.join("schemas/blueprint.schema.json");
     for path in [&blueprint, &schema] {
         if path.exists() {
-            eprintln!(
-                "error: `{}` already exists; kforge init never overwrites files",
+            return usage(format!(
+                "`{}` already exists; kforge init never overwrites files",
                 path.display()
-            );
-            return Exit::BadInput;
+            ));
         }
     }
     let result = [
@@ -592,10 +593,14 @@ fn init(dir: &Path) -> Exit {
     ]
     .into_iter()
     .try_for_each(|(path, text)| {
+        let io = |source| WriteError::Io {
+            path: path.to_owned(),
+            source,
+        };
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(io)?;
         }
-        std::fs::write(path, text)
+        std::fs::write(path, text).map_err(io)
     });
     match result {
         Ok(()) => {
@@ -606,8 +611,8 @@ fn init(dir: &Path) -> Exit {
             );
             Exit::Success
         }
-        Err(e) => {
-            eprintln!("error: cannot write into `{}`: {e}", dir.display());
+        Err(error) => {
+            print_error(&error.into(), false);
             Exit::BadInput
         }
     }

@@ -106,7 +106,7 @@ fn rules_lists_every_rule_and_documents_one() {
     assert_eq!(unknown.code, 2);
     assert_eq!(
         unknown.stderr,
-        "error: `KF31` is not a lint rule; did you mean `KF301`?\n"
+        "error[usage]: `KF31` is not a lint rule; did you mean `KF301`?\n"
     );
 }
 
