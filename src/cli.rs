@@ -12,8 +12,9 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 mod validate_command;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::expand::{Inputs, file_references, resolve_reference};
+use crate::expand::{Inputs, resolve_reference};
 use crate::load::SpanMap;
+use crate::load::file_references;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay::{self, Overlay};
 use crate::write::{Changes, Snapshot, plan_with, write_tree_with};
@@ -425,7 +426,7 @@ fn compile(
                 .filter(|o| expand::is_secret(o))
                 .map(|o| secrets::SecretFile {
                     path: emit::object_path(o),
-                    field: load::schema::field_path(&o.origin),
+                    field: crate::model::field_path(&o.origin),
                     origin: loaded.spans.key(&o.origin),
                 })
                 .collect(),

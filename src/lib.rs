@@ -3,7 +3,6 @@
 //! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`validate`] -> [`emit`], with
 //! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
 
-pub mod calico;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -13,8 +12,8 @@ pub mod finding;
 pub mod json;
 pub mod lint;
 pub mod load;
+pub mod model;
 pub mod overlay;
-pub mod pods;
 pub mod review;
 pub mod secrets;
 pub mod selector;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kforge::diagnostic::SourceFile;
-use kforge::expand::{Inputs, file_references};
+use kforge::expand::Inputs;
+use kforge::load::file_references;
 use kforge::{check, emit, expand, load};
 
 fn render(fixture: &str) -> String {

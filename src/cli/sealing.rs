@@ -10,8 +10,9 @@ use age::x25519;
 use zeroize::Zeroizing;
 
 use crate::diagnostic::Diagnostic;
-use crate::expand::{SecretBytes, resolve_reference, secret_references};
+use crate::expand::{SecretBytes, resolve_reference};
 use crate::load::Loaded;
+use crate::load::secret_references;
 use crate::secrets::recipients::{SopsConfig, parse_identities};
 use crate::secrets::{Outcome, RecipientSource, Sealing, SecretFile, seal};
 

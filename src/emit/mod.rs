@@ -14,7 +14,7 @@ use serde_json::Value;
 pub mod yaml;
 
 use crate::diagnostic::Diagnostic;
-use crate::expand::Object;
+use crate::model::Object;
 
 /// The file that lists every object for kustomize.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
@@ -31,7 +31,7 @@ fn is_built_in_group(group: &str) -> bool {
 /// `networkpolicy.projectcalico.org-web.yaml`.
 pub fn file_name(object: &Object) -> String {
     let kind = object.kind.to_lowercase();
-    let group = crate::pods::group(&object.api_version);
+    let group = crate::model::group(&object.api_version);
     if is_built_in_group(group) {
         format!("{kind}-{}.yaml", object.name)
     } else {
@@ -109,7 +109,7 @@ pub fn emit(
                     "duplicate-object",
                     format!("two objects would be written to `{path}`"),
                 )
-                .path(crate::load::schema::field_path(&object.origin))
+                .path(crate::model::field_path(&object.origin))
                 .help("each object needs a unique kind, namespace and name"),
             );
             continue;

@@ -1,5 +1,5 @@
 //! Stage 3, expand: a checked blueprint -> typed Kubernetes objects (k8s-openapi and the
-//! Calico types in [`crate::calico`]), each remembering the blueprint field it came from.
+//! Calico types in [`crate::model::calico`]), each remembering the blueprint field it came from.
 //!
 //! Architecture invariant: expansion is pure. Files named by `fromFile` and `resources` are
 //! read by the CLI beforehand and handed in as [`Inputs`]; nothing here touches the disk.
@@ -18,8 +18,7 @@ mod storage;
 mod workload;
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use k8s_openapi::Resource;
@@ -27,61 +26,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use labels::{ISOLATION_LABEL, Labels};
-pub use secret::{
-    SecretBytes, SecretReference, forget_secret_values, is_secret, secret_references,
-};
+pub use labels::Labels;
+pub use secret::{SecretBytes, forget_secret_values, is_secret};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::load::blueprint::FileContent;
-
-/// One Kubernetes object, ready to emit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Object {
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    /// The whole object, `apiVersion` and `kind` included.
-    pub body: Value,
-    /// JSON pointer of the blueprint field the object came from.
-    pub origin: String,
-}
-
-impl Object {
-    /// Wraps a typed object; `namespace` is `None` for cluster-scoped kinds.
-    pub fn new<T: Resource + Serialize>(
-        value: &T,
-        name: &str,
-        namespace: Option<&str>,
-        origin: &str,
-    ) -> Object {
-        Object {
-            api_version: T::API_VERSION.to_owned(),
-            kind: T::KIND.to_owned(),
-            namespace: namespace.map(str::to_owned),
-            name: name.to_owned(),
-            body: serde_json::to_value(value).unwrap_or(Value::Null),
-            origin: origin.to_owned(),
-        }
-    }
-
-    /// `group/version/Kind/namespace/name`, the identity CLI.md uses for objects.
-    pub fn id(&self) -> String {
-        let version = if self.api_version.contains('/') {
-            self.api_version.clone()
-        } else {
-            format!("core/{}", self.api_version)
-        };
-        format!(
-            "{version}/{}/{}/{}",
-            self.kind,
-            self.namespace.as_deref().unwrap_or(""),
-            self.name
-        )
-    }
-}
+use crate::model::{Object, field_path};
 
 /// The contents of files the blueprint refers to, read by the caller, keyed by the path as
 /// written in the blueprint. A missing entry means the file could not be read.
@@ -91,45 +42,6 @@ pub struct Inputs {
     /// Secret values by the JSON pointer of their entry (see [`secret_references`]), or why
     /// one could not be read.
     pub secrets: BTreeMap<String, Result<SecretBytes, String>>,
-}
-
-/// A file the blueprint refers to: where the reference stands and the path it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileReference {
-    pub pointer: String,
-    pub path: String,
-}
-
-/// Every file the blueprint reads at render time (configMap files, app config files, raw
-/// resources), so the caller can read them before expansion.
-pub fn file_references(loaded: &Loaded) -> Vec<FileReference> {
-    let spec = &loaded.blueprint.spec;
-    let mut refs = Vec::new();
-    let mut add_files = |base: String, files: &BTreeMap<String, FileContent>| {
-        for (name, content) in files {
-            if let FileContent::FromFile(f) = content {
-                refs.push(FileReference {
-                    pointer: format!("{base}/{}/fromFile", crate::json::escape_segment(name)),
-                    path: f.from_file.clone(),
-                });
-            }
-        }
-    };
-    for (i, cm) in spec.config_maps.iter().enumerate() {
-        add_files(format!("/spec/configMaps/{i}/files"), &cm.files);
-    }
-    for (i, app) in spec.apps.iter().enumerate() {
-        if let Some(config) = &app.config {
-            add_files(format!("/spec/apps/{i}/config/files"), &config.files);
-        }
-    }
-    for (i, path) in spec.resources.iter().enumerate() {
-        refs.push(FileReference {
-            pointer: format!("/spec/resources/{i}"),
-            path: path.clone(),
-        });
-    }
-    refs
 }
 
 /// Resolves a blueprint-relative path lexically, refusing absolute paths and paths that
@@ -205,7 +117,7 @@ impl Expansion<'_> {
     fn file_error(&mut self, pointer: &str, path: &str, reason: &str) {
         self.diagnostics.push(
             Diagnostic::error("unreadable-file", format!("cannot read `{path}`: {reason}"))
-                .path(crate::load::schema::field_path(pointer))
+                .path(field_path(pointer))
                 .at(self.loaded.spans.value(pointer), "this file")
                 .help("paths are relative to the blueprint's directory"),
         );
@@ -323,27 +235,8 @@ fn lint_allow_annotations(x: &mut Expansion<'_>) {
 
 /// Two parts of the blueprint that yield the same object are an error at both.
 fn duplicates(x: &mut Expansion<'_>) {
-    // Hashed and borrowed: at 50,000 objects an ordered map of owned keys spent its time
-    // comparing strings that share long prefixes.
-    let mut seen: HashMap<(&str, &str, Option<&str>, &str), usize> =
-        HashMap::with_capacity(x.objects.len());
-    let mut found = Vec::new();
-    for (i, object) in x.objects.iter().enumerate() {
-        let key = (
-            crate::pods::group(&object.api_version),
-            object.kind.as_str(),
-            object.namespace.as_deref(),
-            object.name.as_str(),
-        );
-        match seen.entry(key) {
-            Entry::Occupied(first) => found.push((*first.get(), i)),
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-        }
-    }
     let spans = &x.loaded.spans;
-    for (first, again) in found {
+    for (first, again) in crate::model::duplicates(&x.objects) {
         let object = &x.objects[again];
         x.diagnostics.push(
             Diagnostic::error(
@@ -353,7 +246,7 @@ fn duplicates(x: &mut Expansion<'_>) {
                     object.kind, object.name
                 ),
             )
-            .path(crate::load::schema::field_path(&object.origin))
+            .path(field_path(&object.origin))
             .at(spans.key(&object.origin), "produces it again")
             .also(spans.key(&x.objects[first].origin), "first produced here")
             .help("rename one of them"),

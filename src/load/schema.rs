@@ -14,6 +14,7 @@ use super::blueprint::Blueprint;
 use super::yaml::SpanMap;
 use crate::diagnostic::Diagnostic;
 use crate::json::{escape_segment, segments};
+use crate::model::field_path;
 use crate::suggest;
 
 /// The `$id` of the published schema.
@@ -88,24 +89,6 @@ pub fn validate(document: &Value, spans: &SpanMap) -> Vec<Diagnostic> {
     }
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));
     out
-}
-
-/// Turns a JSON pointer into the dotted field path users read: `spec.apps[2].ports[0].port`.
-pub fn field_path(pointer: &str) -> String {
-    let mut path = String::new();
-    for segment in segments(pointer) {
-        if !segment.is_empty() && segment.bytes().all(|b| b.is_ascii_digit()) {
-            path.push_str(&format!("[{segment}]"));
-        } else if segment.contains(['.', '/', ' ', '[']) || segment.is_empty() {
-            path.push_str(&format!("[{segment:?}]"));
-        } else {
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(&segment);
-        }
-    }
-    path
 }
 
 fn translate(
@@ -372,19 +355,6 @@ fn expand<'a>(root: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn field_paths_read_like_the_docs() {
-        assert_eq!(
-            field_path("/spec/apps/2/ports/0/port"),
-            "spec.apps[2].ports[0].port"
-        );
-        assert_eq!(
-            field_path("/spec/namespaces/0/quota/requests.cpu"),
-            "spec.namespaces[0].quota[\"requests.cpu\"]"
-        );
-        assert_eq!(field_path(""), "");
-    }
 
     #[test]
     fn the_schema_knows_app_fields() {

@@ -1,5 +1,5 @@
 //! The strict schemas of the Calico `projectcalico.org/v3` kinds, derived from kforge's own
-//! types in [`crate::calico`] (schemars) and tightened by the same code as the Kubernetes ones
+//! types in [`crate::model::calico`] (schemars) and tightened by the same code as the Kubernetes ones
 //! ([`strict::tighten_definition`]). Built once per process, on first use, and added to every
 //! version's [`SchemaSet`](super::SchemaSet); nothing of Calico is in `schemas/k8s/`.
 
@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 use super::crd::OBJECT_META;
 use super::schemas::KindInfo;
 use super::strict;
-use crate::calico::{
+use crate::model::calico::{
     GlobalNetworkPolicy, GlobalNetworkPolicySpec, NetworkPolicy, NetworkPolicySpec,
 };
 

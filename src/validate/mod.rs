@@ -9,7 +9,6 @@
 
 pub mod calico;
 pub mod crd;
-pub mod documents;
 pub mod locate;
 mod message;
 pub mod removed;
@@ -23,9 +22,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::expand::Object;
 use crate::finding::Finding;
 use crate::json::unescape_segment;
+use crate::model::Object;
 use crate::suggest;
 pub use crd::CrdKind;
 pub use schemas::{DEFAULT_VERSION, SUPPORTED_VERSIONS, SchemaSet, supported_version};
