@@ -308,4 +308,33 @@ mod tests {
         assert!(rendered.contains("--> dup.yaml:6:15"), "{rendered}");
         assert_eq!(duplicates[0].path.as_deref(), Some("spec.resources[0]"));
     }
+
+    #[test]
+    fn raw_manifests_are_read_like_validate_reads_them() {
+        let text = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: raw\nspec:\n  resources: [a.yaml, b.yaml]\n";
+        let loaded = crate::load::load_blueprint(
+            crate::diagnostic::SourceFile::new("raw.yaml", text.to_owned()),
+            ".".into(),
+        )
+        .unwrap();
+        let list = "apiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: one}}\n";
+        let twice = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {a: x, a: y}\n";
+        let inputs = |second: &str| Inputs {
+            files: [("a.yaml", list), ("b.yaml", second)]
+                .into_iter()
+                .map(|(path, text)| (path.to_owned(), Ok(text.to_owned())))
+                .collect(),
+            ..Default::default()
+        };
+        let objects = expand(&loaded, &inputs("")).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].name, "one");
+        assert_eq!(objects[0].origin, "/spec/resources/0");
+        let diagnostics = expand(&loaded, &inputs(twice)).unwrap_err();
+        assert_eq!(diagnostics[0].code, "invalid-manifest");
+        assert!(
+            diagnostics[0].message.contains("duplicate key `a`"),
+            "{diagnostics:?}"
+        );
+    }
 }
