@@ -1,10 +1,11 @@
 //! kforge: a GitOps manifest compiler. A typed blueprint in, a canonical kustomize tree out.
 //!
 //! The pipeline, one module per stage: [`load`] -> [`check`] -> [`expand`] -> [`validate`] -> [`emit`], with
-//! [`write`] putting the result on disk and [`cli`] at the edge. See ARCHITECTURE.md.
+//! [`write`] putting the result on disk and [`cli`] at the edge. What the stages share (the
+//! object model, manifests, pod templates, Calico types, name rules, field paths, schema
+//! messages) sits below them in [`model`], so imports point one way: `tests/layers.rs` holds
+//! the layer table. See ARCHITECTURE.md.
 
-pub mod artifact;
-pub mod calico;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
@@ -14,9 +15,9 @@ pub mod finding;
 pub mod json;
 pub mod lint;
 pub mod load;
+pub mod model;
 pub mod overlay;
 pub mod pipeline;
-pub mod pods;
 pub mod review;
 pub mod secrets;
 pub mod selector;

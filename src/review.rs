@@ -5,11 +5,11 @@
 //! else the app's (or other entry's) name.
 
 use crate::diagnostic::Diagnostic;
-use crate::expand::Object;
 use crate::finding::Finding;
 use crate::lint::{self, Settings};
 use crate::load::Loaded;
-use crate::load::schema::field_path;
+use crate::model::Object;
+use crate::model::field_path;
 use crate::xref;
 
 /// Blueprint-level lint rules (literal secret values), as diagnostics. Runs before expansion.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::artifact::{Artifact, ArtifactTree, Mode};
+use crate::model::artifact::{Artifact, ArtifactTree, Mode};
 
 /// The manifest of files kforge owns in a tree.
 pub const OWNED: &str = ".kforge-owned";
@@ -429,7 +429,7 @@ mod tests {
     use super::*;
     use std::os::unix::fs::MetadataExt;
 
-    use crate::artifact::ArtifactKind;
+    use crate::model::artifact::ArtifactKind;
 
     fn tree(entries: &[(&str, &str)]) -> ArtifactTree {
         let mut tree = ArtifactTree::new();

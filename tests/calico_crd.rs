@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::{ClusterResourceScope, ListableResource, NamespaceResourceScope};
-use kforge::calico::{
+use kforge::model::calico::{
     Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, HttpMatch, HttpPath,
     IcmpMatch, IpVersion, NetworkPolicy, NetworkPolicySpec, PerformanceHint, PolicyType, Port,
     Protocol, Rule, RuleMetadata, ServiceAccountMatch, ServiceMatch,
@@ -709,7 +709,7 @@ fn walk(
 }
 
 // The other direction from the tests above: a Calico upgrade that adds a field shows up here
-// as a field to add to `kforge::calico`, instead of as valid policies `kforge validate` rejects.
+// as a field to add to `kforge::model::calico`, instead of as valid policies `kforge validate` rejects.
 #[test]
 fn every_crd_spec_field_is_in_our_schema() -> TestResult {
     let set = SchemaSet::get("1.33").ok_or("no schemas for 1.33")?;

@@ -8,12 +8,12 @@
 use std::path::{Path, PathBuf};
 
 use kforge::diagnostic::SourceFile;
-use kforge::expand::Object;
 use kforge::finding::Finding;
 use kforge::lint::rule::HEADINGS;
 use kforge::lint::suppress::ANNOTATION;
 use kforge::lint::{self, CODES, Code, Settings};
 use kforge::load::{self, Loaded};
+use kforge::model::Object;
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
@@ -50,7 +50,7 @@ fn lines(code: &Code, name: &str, suppress: bool) -> Vec<String> {
             .map(|d| d.render(false))
             .collect();
     }
-    let mut objects = lint::manifest_objects(&text).unwrap();
+    let mut objects = kforge::model::manifest::objects(&text).unwrap();
     if !suppress {
         for object in &mut objects {
             if let Some(annotations) = object
@@ -181,7 +181,7 @@ fn a_suppression_needs_a_known_rule_and_a_reason() {
         "KF-privileged: the CNI plugin programs the node's routes",
         "KF301, KF-privilegd: typo",
     );
-    let objects = lint::manifest_objects(&text).unwrap();
+    let objects = kforge::model::manifest::objects(&text).unwrap();
     let found: Vec<String> = lint::run(&objects, &Settings::default())
         .iter()
         .map(|f| line(&objects, f))
@@ -192,7 +192,7 @@ fn a_suppression_needs_a_known_rule_and_a_reason() {
 #[test]
 fn disabled_rules_do_not_run() {
     let code = lint::lookup("KF301").unwrap();
-    let objects = lint::manifest_objects(&fixture(code, "fires.yaml")).unwrap();
+    let objects = kforge::model::manifest::objects(&fixture(code, "fires.yaml")).unwrap();
     let settings = Settings {
         disabled: ["KF301"].into_iter().collect(),
         ..Settings::default()

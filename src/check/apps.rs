@@ -9,19 +9,11 @@ use ipnet::IpNet;
 use super::storage::known_classes;
 use super::{Ctx, exactly_one};
 use crate::load::blueprint::{
-    App, FileContent, Peer, Port, PortRef, Probe, ServiceType, StrategyType, Workload,
+    App, FileContent, Peer, PortRef, Probe, ServiceType, StrategyType, Workload,
 };
 
-/// The app's port that a reference names, by name or number.
-pub(crate) fn resolve_port<'a>(app: &'a App, reference: &PortRef) -> Option<&'a Port> {
-    app.ports.iter().find(|p| match reference {
-        PortRef::Number(n) => p.port == *n,
-        PortRef::Name(name) => p.name.as_deref() == Some(name.as_str()),
-    })
-}
-
 fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortRef) {
-    if resolve_port(app, reference).is_some() {
+    if app.port(reference).is_some() {
         return;
     }
     let known: Vec<String> = app
@@ -468,7 +460,7 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
                 .parse::<u16>()
                 .map(PortRef::Number)
                 .unwrap_or_else(|_| PortRef::Name(port.clone()));
-            if resolve_port(app, &reference).is_none() {
+            if app.port(&reference).is_none() {
                 let spans = &ctx.loaded.spans;
                 let span = spans.key(&pointer);
                 port_reference(ctx, app, &pointer, &reference);

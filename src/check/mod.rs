@@ -5,8 +5,6 @@
 //! A blueprint that passes every check expands without errors about its own content.
 
 mod apps;
-pub(crate) use apps::resolve_port;
-pub(crate) use names::{NameRule, name_problem};
 mod cluster;
 mod lint;
 mod names;
@@ -15,7 +13,7 @@ mod storage;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
-use crate::load::schema::field_path;
+use crate::model::field_path;
 use crate::suggest;
 
 /// Collects diagnostics and knows where each blueprint field stands.

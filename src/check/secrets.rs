@@ -4,8 +4,8 @@
 
 use super::{Ctx, exactly_one};
 use crate::diagnostic::Diagnostic;
-use crate::expand::secret_references;
-use crate::load::schema::field_path;
+use crate::load::secret_references;
+use crate::model::field_path;
 use crate::secrets::recipients::parse_recipient;
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {

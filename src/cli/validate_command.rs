@@ -12,11 +12,11 @@ use serde_json::{Value, json};
 
 use super::exit::Exit;
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
-use crate::expand::Object;
 use crate::finding::Finding;
-use crate::load::schema::field_path;
+use crate::model::Object;
+use crate::model::field_path;
+use crate::model::manifest::parse_manifests;
 use crate::pipeline::Error;
-use crate::validate::documents::{Manifest, parse_manifests};
 use crate::validate::locate::{Position, Positions, every_document};
 use crate::validate::{CrdKind, Validator, crd};
 
@@ -110,7 +110,7 @@ pub fn run(args: &ValidateArgs) -> Exit {
                         document: manifest.document,
                         prefix: manifest.prefix.clone(),
                     });
-                    objects.push(object_of(manifest));
+                    objects.push(Object::from_body(manifest.body, String::new()));
                 }
             }
             Err(error) => {
@@ -169,29 +169,6 @@ pub fn run(args: &ValidateArgs) -> Exit {
         Format::Sarif => print_sarif(&placed, &problems, &inputs),
     }
     code
-}
-
-fn object_of(manifest: Manifest) -> Object {
-    let text = |pointer: &str| {
-        manifest
-            .body
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    Object {
-        api_version: text("/apiVersion"),
-        kind: text("/kind"),
-        namespace: manifest
-            .body
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        name: text("/metadata/name"),
-        origin: manifest.prefix.clone(),
-        body: manifest.body,
-    }
 }
 
 /// Every file named, directories walked in sorted order, `-` as stdin.

@@ -11,9 +11,9 @@ use serde_json::Value;
 
 pub mod yaml;
 
-use crate::artifact::{Artifact, ArtifactKind, ArtifactTree};
 use crate::diagnostic::Diagnostic;
-use crate::expand::Object;
+use crate::model::Object;
+use crate::model::artifact::{Artifact, ArtifactKind, ArtifactTree};
 
 /// The file that lists every object for kustomize.
 pub const KUSTOMIZATION: &str = "kustomization.yaml";
@@ -30,7 +30,7 @@ fn is_built_in_group(group: &str) -> bool {
 /// `networkpolicy.projectcalico.org-web.yaml`.
 pub fn file_name(object: &Object) -> String {
     let kind = object.kind.to_lowercase();
-    let group = crate::pods::group(&object.api_version);
+    let group = crate::model::group(&object.api_version);
     if is_built_in_group(group) {
         format!("{kind}-{}.yaml", object.name)
     } else {
@@ -101,7 +101,7 @@ pub fn emit(blueprint: &str, objects: &[Object]) -> Result<ArtifactTree, Vec<Dia
     let mut tree = ArtifactTree::new();
     let mut errors = Vec::new();
     for (object, (path, bytes)) in objects.iter().zip(texts) {
-        let kind = if crate::expand::is_secret(object) {
+        let kind = if object.is_secret() {
             ArtifactKind::Secret
         } else {
             ArtifactKind::Manifest
@@ -114,7 +114,7 @@ pub fn emit(blueprint: &str, objects: &[Object]) -> Result<ArtifactTree, Vec<Dia
                     "duplicate-object",
                     format!("two objects would be written to `{path}`"),
                 )
-                .path(crate::load::schema::field_path(&object.origin))
+                .path(crate::model::field_path(&object.origin))
                 .help("each object needs a unique kind, namespace and name"),
             );
         }

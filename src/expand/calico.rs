@@ -7,12 +7,11 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Expansion;
-use crate::calico::{
+use crate::load::blueprint::{self as bp, App, Isolation, Peer, PortRef};
+use crate::model::calico::{
     Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, NetworkPolicy,
     NetworkPolicySpec, PolicyType, Port, Protocol, Rule,
 };
-use crate::check::resolve_port;
-use crate::load::blueprint::{self as bp, App, Isolation, Peer, PortRef};
 
 /// The namespace the seeds' ingress-nginx controller runs in.
 pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
@@ -113,7 +112,7 @@ fn ports_of(target: Option<&App>, references: &[PortRef]) -> Vec<(bp::Protocol, 
     references
         .iter()
         .map(|reference| match (target, reference) {
-            (Some(app), _) => match resolve_port(app, reference) {
+            (Some(app), _) => match app.port(reference) {
                 Some(port) => (port.protocol, Port::Number(port.port)),
                 None => (bp::Protocol::Tcp, to_port(reference)),
             },

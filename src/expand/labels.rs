@@ -9,9 +9,6 @@ use crate::load::blueprint::Blueprint;
 pub const NAME: &str = "app.kubernetes.io/name";
 pub const PART_OF: &str = "app.kubernetes.io/part-of";
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
-/// On a Namespace: the isolation the blueprint requests (`default-deny`, `strict`), so that
-/// lint (KF402) can hold the namespace's policies against it, in `validate` too.
-pub const ISOLATION_LABEL: &str = "kforge.io/isolation";
 
 /// Label sets derived from the blueprint.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! Stage 3, expand: a checked blueprint -> typed Kubernetes objects (k8s-openapi and the
-//! Calico types in [`crate::calico`]), each remembering the blueprint field it came from.
+//! Calico types in [`crate::model::calico`]), each remembering the blueprint field it came from.
 //!
 //! Architecture invariant: expansion is pure. Files named by `fromFile` and `resources` are
 //! read by the CLI beforehand and handed in as [`Inputs`]; nothing here touches the disk.
@@ -18,69 +18,20 @@ mod storage;
 mod workload;
 
 use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use k8s_openapi::Resource;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use labels::{ISOLATION_LABEL, Labels};
-pub use secret::{
-    SecretBytes, SecretReference, forget_secret_values, is_secret, secret_references,
-};
+pub use labels::Labels;
+pub use secret::{SecretBytes, forget_secret_values};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::load::blueprint::FileContent;
-
-/// One Kubernetes object, ready to emit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Object {
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: String,
-    /// The whole object, `apiVersion` and `kind` included.
-    pub body: Value,
-    /// JSON pointer of the blueprint field the object came from.
-    pub origin: String,
-}
-
-impl Object {
-    /// Wraps a typed object; `namespace` is `None` for cluster-scoped kinds.
-    pub fn new<T: Resource + Serialize>(
-        value: &T,
-        name: &str,
-        namespace: Option<&str>,
-        origin: &str,
-    ) -> Object {
-        Object {
-            api_version: T::API_VERSION.to_owned(),
-            kind: T::KIND.to_owned(),
-            namespace: namespace.map(str::to_owned),
-            name: name.to_owned(),
-            body: serde_json::to_value(value).unwrap_or(Value::Null),
-            origin: origin.to_owned(),
-        }
-    }
-
-    /// `group/version/Kind/namespace/name`, the identity CLI.md uses for objects.
-    pub fn id(&self) -> String {
-        let version = if self.api_version.contains('/') {
-            self.api_version.clone()
-        } else {
-            format!("core/{}", self.api_version)
-        };
-        format!(
-            "{version}/{}/{}/{}",
-            self.kind,
-            self.namespace.as_deref().unwrap_or(""),
-            self.name
-        )
-    }
-}
+use crate::model::{Object, field_path};
 
 /// The contents of files the blueprint refers to, read by the caller, keyed by the path as
 /// written in the blueprint. A missing entry means the file could not be read.
@@ -90,45 +41,6 @@ pub struct Inputs {
     /// Secret values by the JSON pointer of their entry (see [`secret_references`]), or why
     /// one could not be read.
     pub secrets: BTreeMap<String, Result<SecretBytes, String>>,
-}
-
-/// A file the blueprint refers to: where the reference stands and the path it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileReference {
-    pub pointer: String,
-    pub path: String,
-}
-
-/// Every file the blueprint reads at render time (configMap files, app config files, raw
-/// resources), so the caller can read them before expansion.
-pub fn file_references(loaded: &Loaded) -> Vec<FileReference> {
-    let spec = &loaded.blueprint.spec;
-    let mut refs = Vec::new();
-    let mut add_files = |base: String, files: &BTreeMap<String, FileContent>| {
-        for (name, content) in files {
-            if let FileContent::FromFile(f) = content {
-                refs.push(FileReference {
-                    pointer: format!("{base}/{}/fromFile", crate::json::escape_segment(name)),
-                    path: f.from_file.clone(),
-                });
-            }
-        }
-    };
-    for (i, cm) in spec.config_maps.iter().enumerate() {
-        add_files(format!("/spec/configMaps/{i}/files"), &cm.files);
-    }
-    for (i, app) in spec.apps.iter().enumerate() {
-        if let Some(config) = &app.config {
-            add_files(format!("/spec/apps/{i}/config/files"), &config.files);
-        }
-    }
-    for (i, path) in spec.resources.iter().enumerate() {
-        refs.push(FileReference {
-            pointer: format!("/spec/resources/{i}"),
-            path: path.clone(),
-        });
-    }
-    refs
 }
 
 /// ConfigMap data by (namespace, name).
@@ -176,7 +88,7 @@ impl Expansion<'_> {
     fn file_error(&mut self, pointer: &str, path: &str, reason: &str) {
         self.diagnostics.push(
             Diagnostic::error("unreadable-file", format!("cannot read `{path}`: {reason}"))
-                .path(crate::load::schema::field_path(pointer))
+                .path(field_path(pointer))
                 .at(self.loaded.spans.value(pointer), "this file")
                 .help("paths are relative to the blueprint's directory"),
         );
@@ -294,27 +206,8 @@ fn lint_allow_annotations(x: &mut Expansion<'_>) {
 
 /// Two parts of the blueprint that yield the same object are an error at both.
 fn duplicates(x: &mut Expansion<'_>) {
-    // Hashed and borrowed: at 50,000 objects an ordered map of owned keys spent its time
-    // comparing strings that share long prefixes.
-    let mut seen: HashMap<(&str, &str, Option<&str>, &str), usize> =
-        HashMap::with_capacity(x.objects.len());
-    let mut found = Vec::new();
-    for (i, object) in x.objects.iter().enumerate() {
-        let key = (
-            crate::pods::group(&object.api_version),
-            object.kind.as_str(),
-            object.namespace.as_deref(),
-            object.name.as_str(),
-        );
-        match seen.entry(key) {
-            Entry::Occupied(first) => found.push((*first.get(), i)),
-            Entry::Vacant(slot) => {
-                slot.insert(i);
-            }
-        }
-    }
     let spans = &x.loaded.spans;
-    for (first, again) in found {
+    for (first, again) in crate::model::duplicates(&x.objects) {
         let object = &x.objects[again];
         x.diagnostics.push(
             Diagnostic::error(
@@ -324,7 +217,7 @@ fn duplicates(x: &mut Expansion<'_>) {
                     object.kind, object.name
                 ),
             )
-            .path(crate::load::schema::field_path(&object.origin))
+            .path(field_path(&object.origin))
             .at(spans.key(&object.origin), "produces it again")
             .also(spans.key(&x.objects[first].origin), "first produced here")
             .help("rename one of them"),
@@ -368,5 +261,34 @@ mod tests {
         // The raw manifest's entry, and the app's ports that made the Service first.
         assert!(rendered.contains("--> dup.yaml:6:15"), "{rendered}");
         assert_eq!(duplicates[0].path.as_deref(), Some("spec.resources[0]"));
+    }
+
+    #[test]
+    fn raw_manifests_are_read_like_validate_reads_them() {
+        let text = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: raw\nspec:\n  resources: [a.yaml, b.yaml]\n";
+        let loaded = crate::load::load_blueprint(
+            crate::diagnostic::SourceFile::new("raw.yaml", text.to_owned()),
+            ".".into(),
+        )
+        .unwrap();
+        let list = "apiVersion: v1\nkind: ConfigMapList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: one}}\n";
+        let twice = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\ndata: {a: x, a: y}\n";
+        let inputs = |second: &str| Inputs {
+            files: [("a.yaml", list), ("b.yaml", second)]
+                .into_iter()
+                .map(|(path, text)| (path.to_owned(), Ok(text.to_owned())))
+                .collect(),
+            ..Default::default()
+        };
+        let objects = expand(&loaded, &inputs("")).unwrap();
+        assert_eq!(objects.len(), 1);
+        assert_eq!(objects[0].name, "one");
+        assert_eq!(objects[0].origin, "/spec/resources/0");
+        let diagnostics = expand(&loaded, &inputs(twice)).unwrap_err();
+        assert_eq!(diagnostics[0].code, "invalid-manifest");
+        assert!(
+            diagnostics[0].message.contains("duplicate key `a`"),
+            "{diagnostics:?}"
+        );
     }
 }

@@ -82,9 +82,10 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
                     Isolation::Strict => Some("strict"),
                 };
                 if let Some(isolation) = isolation {
-                    meta.labels
-                        .get_or_insert_default()
-                        .insert(super::ISOLATION_LABEL.into(), isolation.into());
+                    meta.labels.get_or_insert_default().insert(
+                        crate::model::labels::ISOLATION_LABEL.into(),
+                        isolation.into(),
+                    );
                 }
             }
             x.push(

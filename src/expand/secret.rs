@@ -11,12 +11,12 @@ use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
 use zeroize::{Zeroize, Zeroizing};
 
+use super::Expansion;
 use super::labels::non_empty;
-use super::{Expansion, Object};
 use crate::diagnostic::Diagnostic;
 use crate::json::escape_segment;
-use crate::load::Loaded;
 use crate::load::blueprint::SecretSource;
+use crate::model::{Object, field_path};
 
 /// A secret value as read: overwritten when dropped, never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -36,37 +36,6 @@ impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "SecretBytes(<{} bytes>)", self.0.len())
     }
-}
-
-/// One place a secret value comes from: the JSON pointer of its entry and its source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SecretReference {
-    pub pointer: String,
-    pub source: SecretSource,
-}
-
-/// Every secret value of the blueprint (`secrets[].data.*`, `apps[].secretEnv.*`), so the
-/// caller can read them before expansion and the checks can look at each.
-pub fn secret_references(loaded: &Loaded) -> Vec<SecretReference> {
-    let spec = &loaded.blueprint.spec;
-    let mut refs = Vec::new();
-    for (i, secret) in spec.secrets.iter().enumerate() {
-        for (key, source) in &secret.data {
-            refs.push(SecretReference {
-                pointer: format!("/spec/secrets/{i}/data/{}", escape_segment(key)),
-                source: source.clone(),
-            });
-        }
-    }
-    for (i, app) in spec.apps.iter().enumerate() {
-        for (key, source) in &app.secret_env {
-            refs.push(SecretReference {
-                pointer: format!("/spec/apps/{i}/secretEnv/{}", escape_segment(key)),
-                source: source.clone(),
-            });
-        }
-    }
-    refs
 }
 
 /// The value of one entry, or a diagnostic at its source field.
@@ -90,7 +59,7 @@ fn value(x: &mut Expansion<'_>, pointer: &str, source: &SecretSource) -> Option<
             let at = format!("{pointer}/{field}");
             x.diagnostics.push(
                 Diagnostic::error(code, reason.clone())
-                    .path(crate::load::schema::field_path(&at))
+                    .path(field_path(&at))
                     .at(x.loaded.spans.value(&at), "this secret value")
                     .help(help),
             );
@@ -155,11 +124,6 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
     }
 }
 
-/// Whether an object is a Kubernetes Secret (built here or passed through `resources`).
-pub fn is_secret(object: &Object) -> bool {
-    object.kind == "Secret" && object.api_version == "v1"
-}
-
 /// Overwrites the values of every Secret among `objects`, once they have been emitted.
 pub fn forget_secret_values(objects: &mut [Object]) {
     fn wipe(value: &mut Value) {
@@ -170,7 +134,7 @@ pub fn forget_secret_values(objects: &mut [Object]) {
             _ => {}
         }
     }
-    for object in objects.iter_mut().filter(|o| is_secret(o)) {
+    for object in objects.iter_mut().filter(|o| o.is_secret()) {
         for field in ["data", "stringData"] {
             if let Some(value) = object.body.get_mut(field) {
                 wipe(value);

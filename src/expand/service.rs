@@ -13,7 +13,6 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use super::Expansion;
 use super::labels::{non_empty, non_empty_vec};
 use super::workload::governing_service;
-use crate::check::resolve_port;
 use crate::load::blueprint::{App, PathType, Port, PortRef, ServiceType, Workload};
 
 fn service_port(app: &App, port: &Port, node_ports: &BTreeMap<String, i32>) -> ServicePort {
@@ -104,7 +103,7 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
     }
     let backend_port = |reference: Option<&PortRef>| -> ServiceBackendPort {
         let port = match reference {
-            Some(r) => resolve_port(app, r),
+            Some(r) => app.port(r),
             None => app.ports.first(),
         };
         match port {

@@ -26,7 +26,6 @@ use super::Expansion;
 use super::config::{app_config_name, checksum};
 use super::labels::{non_empty, non_empty_vec};
 use super::storage::claim_spec;
-use crate::check::resolve_port;
 use crate::load::blueprint::{
     self as bp, App, DownwardField, IntOrPercent, PortRef, StrategyType, Workload,
 };
@@ -62,7 +61,7 @@ pub(crate) fn int_or_percent(value: &IntOrPercent) -> IntOrString {
 
 /// The container port a reference resolves to, by name when the port has one.
 fn port_target(app: &App, reference: &PortRef) -> IntOrString {
-    match resolve_port(app, reference) {
+    match app.port(reference) {
         Some(bp::Port {
             name: Some(name), ..
         }) => IntOrString::String(name.clone()),

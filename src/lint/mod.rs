@@ -17,18 +17,16 @@ mod settings;
 pub mod suppress;
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 pub use codes::{CODES, Code, lookup};
 pub use settings::{Allow, Settings};
 
 use crate::diagnostic::Diagnostic;
 
-use crate::expand::Object;
 use crate::finding::Finding;
-use crate::json::At;
 use crate::load::Loaded;
-use crate::load::schema::field_path;
+use crate::model::Object;
+use crate::model::field_path;
 
 /// Runs every enabled object rule over the set and returns the findings that are not
 /// suppressed, ordered by object and pointer.
@@ -91,37 +89,6 @@ pub fn blueprint_rules(loaded: &Loaded, settings: &Settings) -> Vec<Diagnostic> 
         }
     }
     out
-}
-
-/// Objects from manifest text (multi-document YAML or JSON, `kind: List` flattened), with an
-/// empty origin, as `kforge validate` hands them to the rules. Used by the fixture tests.
-pub fn manifest_objects(text: &str) -> Result<Vec<Object>, String> {
-    let mut out = Vec::new();
-    for document in serde_yaml::Deserializer::from_str(text) {
-        let value: Value = serde::Deserialize::deserialize(document).map_err(|e| e.to_string())?;
-        let items = match value {
-            Value::Null => continue,
-            Value::Object(ref map) if map.get("kind").and_then(Value::as_str) == Some("List") => {
-                map.get("items")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default()
-            }
-            other => vec![other],
-        };
-        for body in items {
-            let field = |p: &str| body.at(p).and_then(Value::as_str).map(str::to_owned);
-            out.push(Object {
-                api_version: field("/apiVersion").unwrap_or_default(),
-                kind: field("/kind").unwrap_or_default(),
-                namespace: field("/metadata/namespace"),
-                name: field("/metadata/name").unwrap_or_default(),
-                origin: String::new(),
-                body,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// The `kforge rules` listing: one line per rule.

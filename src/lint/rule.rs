@@ -1,8 +1,8 @@
 //! What a lint rule is: a unit struct whose doc comment is its user documentation (kept as
-//! `DOCS` by [`rule!`](crate::lint::rule!)), checking either the object set or the blueprint.
+//! `DOCS` by [`rule!`]), checking either the object set or the blueprint.
 
-use crate::expand::Object;
 use crate::load::Loaded;
+use crate::model::Object;
 
 /// The headings every rule's documentation has, in this order.
 pub const HEADINGS: [&str; 4] = [
@@ -53,7 +53,6 @@ pub trait Rule: Sync {
 
 /// Declares a rule struct and keeps its doc comment as `DOCS`, so the comment rustdoc shows
 /// and the text `kforge rules` prints are one and the same.
-#[macro_export]
 macro_rules! rule {
     ($(#[doc = $doc:literal])* pub struct $name:ident;) => {
         $(#[doc = $doc])*
@@ -66,6 +65,7 @@ macro_rules! rule {
         }
     };
 }
+pub(crate) use rule;
 
 /// Docs as written: the one space rustdoc keeps after `///` removed from every line.
 pub fn docs_text(docs: &str) -> String {

@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::codes::{known, lookup};
-use crate::expand::Object;
 use crate::finding::Finding;
 use crate::json::{At, escape_segment};
+use crate::model::Object;
 use crate::suggest;
 
 pub const ANNOTATION: &str = "kforge.io/lint-allow";

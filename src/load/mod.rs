@@ -6,6 +6,7 @@
 pub mod blueprint;
 mod mask;
 pub mod quantity;
+mod queries;
 pub mod schema;
 pub mod yaml;
 
@@ -13,6 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use blueprint::Blueprint;
+pub use queries::{FileReference, SecretReference, file_references, secret_references};
 use serde::Deserialize;
 use serde_json::Value;
 pub use yaml::SpanMap;
@@ -134,7 +136,7 @@ pub fn from_document(
             };
             Err(vec![
                 Diagnostic::error(code, message)
-                    .path(schema::field_path(&pointer))
+                    .path(crate::model::field_path(&pointer))
                     .at(spans.value(&pointer), "invalid value"),
             ])
         }

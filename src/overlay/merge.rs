@@ -8,7 +8,7 @@ use super::Overlay;
 use crate::diagnostic::Diagnostic;
 use crate::json::escape_segment;
 use crate::load::SpanMap;
-use crate::load::schema::field_path;
+use crate::model::field_path;
 
 /// The key that removes a named list item.
 pub const DELETE: &str = "$delete";

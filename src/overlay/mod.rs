@@ -18,9 +18,9 @@ use serde_json::Value;
 pub use merge::merge;
 pub use show::show;
 
-use crate::check::{NameRule, name_problem};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::load::{SpanMap, is_secret_value, mask_secrets_in, parse_document};
+use crate::model::names::{NameRule, name_problem};
 use crate::suggest;
 
 /// The name of the environment a blueprint renders to without an overlay.
@@ -105,7 +105,7 @@ pub fn parse_overlay(file: Arc<SourceFile>) -> Result<Overlay, Vec<Diagnostic>> 
             let message = error.inner().to_string();
             return Err(vec![
                 Diagnostic::error("invalid-overlay", format!("invalid overlay: {message}"))
-                    .path(crate::load::schema::field_path(&pointer))
+                    .path(crate::model::field_path(&pointer))
                     .at(spans.value(&pointer), "here")
                     .help("an overlay has apiVersion, kind: Overlay, metadata.name and spec.{blueprint, patch}"),
             ]);
@@ -189,7 +189,7 @@ fn unknown_fields(document: &Value, spans: &SpanMap) -> Vec<Diagnostic> {
             }
             let at = format!("{pointer}/{}", crate::json::escape_segment(key));
             let mut error = Diagnostic::error("unknown-field", format!("unknown field `{key}`"))
-                .path(crate::load::schema::field_path(&at))
+                .path(crate::model::field_path(&at))
                 .at(spans.key(&at), "not an overlay field");
             error = error.help(suggest::hint(key, allowed.iter().copied()));
             if (pointer.is_empty() || *pointer == "/spec")

@@ -7,8 +7,9 @@ use std::ffi::OsString;
 
 use super::error::Error;
 use super::source::{RepoPath, Source};
-use crate::expand::{Inputs, SecretBytes, file_references, secret_references};
+use crate::expand::{Inputs, SecretBytes};
 use crate::load::Loaded;
+use crate::load::{file_references, secret_references};
 
 /// The blueprint's directory in the repository.
 fn base_dir(loaded: &Loaded) -> Result<RepoPath, String> {

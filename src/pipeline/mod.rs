@@ -26,10 +26,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::artifact::ArtifactTree;
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::expand::{Inputs, Object};
+use crate::expand::Inputs;
 use crate::load::{Loaded, SpanMap};
+use crate::model::Object;
+use crate::model::artifact::ArtifactTree;
 use crate::overlay::{self, Overlay};
 use crate::secrets::SecretFile;
 use crate::{check, emit, expand, load, review};
@@ -415,10 +416,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
     let spec = &loaded.blueprint.spec;
     let secrets = objects
         .iter()
-        .filter(|o| expand::is_secret(o))
+        .filter(|o| o.is_secret())
         .map(|o| SecretFile {
             path: emit::object_path(o),
-            field: load::schema::field_path(&o.origin),
+            field: crate::model::field_path(&o.origin),
             origin: loaded.spans.key(&o.origin),
         })
         .collect();

@@ -18,8 +18,8 @@ use rand::{CryptoRng, RngCore};
 use yaml_rust2::{Yaml, YamlLoader};
 use zeroize::Zeroize;
 
-use crate::artifact::ArtifactTree;
 use crate::diagnostic::{Diagnostic, Span};
+use crate::model::artifact::ArtifactTree;
 pub use recipients::RecipientSource;
 use sops::{Opened, SopsError, zeroize_yaml};
 
@@ -260,7 +260,7 @@ fn choose(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifact::{Artifact, ArtifactKind};
+    use crate::model::artifact::{Artifact, ArtifactKind};
     use rand::SeedableRng;
     use std::path::PathBuf;
 

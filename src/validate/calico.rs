@@ -1,10 +1,9 @@
 //! The strict schemas of the Calico `projectcalico.org/v3` kinds, derived from kforge's own
-//! types in [`crate::calico`] (schemars) and tightened by the same code as the Kubernetes ones
+//! types in [`crate::model::calico`] (schemars) and tightened by the same code as the Kubernetes ones
 //! ([`strict::tighten_definition`]). Built once per process, on first use, and added to every
 //! version's [`SchemaSet`](super::SchemaSet); nothing of Calico is in `schemas/k8s/`.
 
 use std::any::TypeId;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use k8s_openapi::{NamespaceResourceScope, Resource};
@@ -13,9 +12,8 @@ use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
 use super::crd::OBJECT_META;
-use super::schemas::KindInfo;
 use super::strict;
-use crate::calico::{
+use crate::model::calico::{
     GlobalNetworkPolicy, GlobalNetworkPolicySpec, NetworkPolicy, NetworkPolicySpec,
 };
 
@@ -43,24 +41,6 @@ pub struct CalicoSchemas {
 pub fn schemas() -> &'static CalicoSchemas {
     static SCHEMAS: OnceLock<CalicoSchemas> = OnceLock::new();
     SCHEMAS.get_or_init(build)
-}
-
-/// Adds the Calico kinds and definitions to one version's tables.
-pub fn add_to(
-    kinds: &mut HashMap<(String, String), KindInfo>,
-    definitions: &mut Map<String, Value>,
-) {
-    let calico = schemas();
-    for kind in &calico.kinds {
-        kinds.insert(
-            (kind.api_version.to_owned(), kind.kind.to_owned()),
-            KindInfo {
-                definition: kind.definition.clone(),
-                namespaced: kind.namespaced,
-            },
-        );
-    }
-    definitions.extend(calico.definitions.clone());
 }
 
 fn build() -> CalicoSchemas {

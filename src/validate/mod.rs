@@ -9,9 +9,8 @@
 
 pub mod calico;
 pub mod crd;
-pub mod documents;
 pub mod locate;
-mod message;
+mod nulls;
 pub mod removed;
 pub mod render;
 pub mod schemas;
@@ -23,9 +22,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::expand::Object;
 use crate::finding::Finding;
 use crate::json::unescape_segment;
+use crate::model::Object;
+use crate::model::violation::{self, Words};
 use crate::suggest;
 pub use crd::CrdKind;
 pub use schemas::{DEFAULT_VERSION, SUPPORTED_VERSIONS, SchemaSet, supported_version};
@@ -105,7 +105,7 @@ impl Validator {
                 index,
                 format!(
                     "a Kubernetes object must be a mapping, not {}",
-                    message::describe(object)
+                    violation::describe(object)
                 ),
             )];
         };
@@ -150,15 +150,22 @@ impl Validator {
                 format!("the schema of {api_version} {kind} does not compile"),
             )];
         };
-        let stripped = message::without_nulls(object);
+        let stripped = nulls::without_nulls(object);
         let instance = stripped.as_ref().unwrap_or(object);
         if compiled.validator.is_valid(instance) {
             return Vec::new();
         }
-        let mut out = Vec::new();
+        let mut messages = Vec::new();
         for error in compiled.validator.iter_errors(instance) {
-            message::translate(&compiled.root, &error, index, &mut out);
+            violation::translate(&compiled.root, &error, Words::Manifest, &mut messages);
         }
+        let mut out: Vec<Finding> = messages
+            .into_iter()
+            .map(|m| Finding {
+                help: m.help,
+                ..Finding::error(SCHEMA, index, m.text).at(m.pointer)
+            })
+            .collect();
         out.sort_by(|a, b| a.pointer.cmp(&b.pointer).then(a.message.cmp(&b.message)));
         out.dedup();
         out
@@ -275,7 +282,7 @@ pub fn is_kustomization(object: &Value) -> bool {
 /// Whether a finding is best shown at the field's key (an unknown field: the name is wrong)
 /// rather than at its value (a wrong value).
 pub fn points_at_key(finding: &Finding) -> bool {
-    finding.message.starts_with(message::UNKNOWN_FIELD)
+    finding.message.starts_with(violation::UNKNOWN_FIELD)
 }
 
 /// Validates every object of a set; findings carry the object's index in `objects`.

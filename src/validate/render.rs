@@ -6,15 +6,16 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
-use super::documents::parse_manifests;
 use super::locate::positions;
 use super::{DEFAULT_VERSION, SUPPORTED_VERSIONS, Validator, supported_version};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
-use crate::expand::{Inputs, Object};
+use crate::expand::Inputs;
 use crate::finding::Finding;
 use crate::json::At;
 use crate::load::Loaded;
-use crate::load::schema::field_path;
+use crate::model::Object;
+use crate::model::field_path;
+use crate::model::manifest::parse_manifests;
 
 /// The kinds kforge's own expansion emits.
 const EMITTED_KINDS: &[(&str, &str)] = &[
@@ -143,7 +144,7 @@ fn manifest_span(
     let path = loaded.blueprint.spec.resources.get(index)?;
     let text = inputs.files.get(path)?.as_ref().ok()?;
     let manifests = parse_manifests(text, path.ends_with(".json")).ok()?;
-    let same = |m: &&super::documents::Manifest| {
+    let same = |m: &&crate::model::manifest::Manifest| {
         let field = |p: &str| m.body.at(p).and_then(Value::as_str);
         field("/apiVersion") == Some(object.api_version.as_str())
             && field("/kind") == Some(object.kind.as_str())

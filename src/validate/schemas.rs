@@ -125,12 +125,31 @@ fn parse(version: &'static str, text: &str) -> Option<SchemaSet> {
         })
         .collect();
     let mut definitions = definitions;
-    super::calico::add_to(&mut kinds, &mut definitions);
+    add_calico(&mut kinds, &mut definitions);
     Some(SchemaSet {
         version,
         kinds,
         definitions,
     })
+}
+
+/// Adds the Calico kinds and definitions (derived from kforge's own types) to one version's
+/// tables.
+fn add_calico(
+    kinds: &mut HashMap<(String, String), KindInfo>,
+    definitions: &mut Map<String, Value>,
+) {
+    let calico = super::calico::schemas();
+    for kind in &calico.kinds {
+        kinds.insert(
+            (kind.api_version.to_owned(), kind.kind.to_owned()),
+            KindInfo {
+                definition: kind.definition.clone(),
+                namespaced: kind.namespaced,
+            },
+        );
+    }
+    definitions.extend(calico.definitions.clone());
 }
 
 #[cfg(test)]

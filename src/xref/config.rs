@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::Ctx;
-use super::index::namespace_of;
-use crate::expand::Object;
 use crate::json::At;
-use crate::pods::{self, text};
+use crate::model::Object;
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 
 /// ConfigMaps Kubernetes puts in every namespace.
 const BUILT_IN_CONFIG_MAPS: [&str; 1] = ["kube-root-ca.crt"];

@@ -1,10 +1,10 @@
 //! Two objects with the same group, kind, namespace and name: the second overwrites the first
-//! when applied.
+//! when applied. Found by [`crate::model::duplicates`], which expansion uses too.
 
 use super::{Ctx, describe};
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    for &(again, first) in &cx.index.duplicates.clone() {
+    for (first, again) in crate::model::duplicates(cx.objects()) {
         let objects = cx.objects();
         cx.wrong(
             again,

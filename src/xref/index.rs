@@ -4,39 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::expand::Object;
-use crate::pods::{self, group};
+use crate::model::object::key;
+use crate::model::{Object, namespace_of, pods};
 use crate::selector::LabelSet;
-
-/// Kinds without a namespace; any other kind without `metadata.namespace` lives in `default`.
-const CLUSTER_SCOPED: &[&str] = &[
-    "APIService",
-    "CSIDriver",
-    "CSINode",
-    "CertificateSigningRequest",
-    "ClusterIssuer",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "CustomResourceDefinition",
-    "GlobalNetworkPolicy",
-    "GlobalNetworkSet",
-    "IPPool",
-    "IngressClass",
-    "MutatingWebhookConfiguration",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "PriorityClass",
-    "RuntimeClass",
-    "StorageClass",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-];
-
-/// Identity of an object: group, kind, namespace (`""` for cluster scope), name.
-pub type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
 
 /// A pod template of the set.
 #[derive(Debug)]
@@ -51,21 +21,10 @@ pub struct Index<'a> {
     /// (group, kind, namespace) -> name -> object: one hash lookup, then a short ordered map
     /// whose names serve did-you-mean.
     by_key: HashMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, usize>>,
-    /// Later objects with a key already taken: (duplicate, first).
-    pub duplicates: Vec<(usize, usize)>,
     pub templates: Vec<Template<'a>>,
     by_namespace: BTreeMap<&'a str, Vec<usize>>,
     /// namespace -> label key -> label value -> templates.
     by_label: BTreeMap<&'a str, BTreeMap<&'a str, BTreeMap<&'a str, Vec<usize>>>>,
-}
-
-/// The namespace an object lives in: its own, `default` when unset, `""` for cluster scope.
-pub fn namespace_of(object: &Object) -> &str {
-    if CLUSTER_SCOPED.contains(&object.kind.as_str()) {
-        ""
-    } else {
-        object.namespace.as_deref().unwrap_or("default")
-    }
 }
 
 impl<'a> Index<'a> {
@@ -73,24 +32,15 @@ impl<'a> Index<'a> {
         let mut index = Index {
             objects,
             by_key: HashMap::new(),
-            duplicates: Vec::new(),
             templates: Vec::new(),
             by_namespace: BTreeMap::new(),
             by_label: BTreeMap::new(),
         };
         for (i, object) in objects.iter().enumerate() {
-            let key = (
-                group(&object.api_version),
-                object.kind.as_str(),
-                namespace_of(object),
-                object.name.as_str(),
-            );
-            let names = index.by_key.entry((key.0, key.1, key.2)).or_default();
-            if let Some(&first) = names.get(key.3) {
-                index.duplicates.push((i, first));
-            } else {
-                names.insert(key.3, i);
-            }
+            // The first of duplicates answers lookups; `model::duplicates` reports the others.
+            let (group, kind, namespace, name) = key(object);
+            let names = index.by_key.entry((group, kind, namespace)).or_default();
+            names.entry(name).or_insert(i);
             if let Some(template) = pods::pod_template(object) {
                 let id = index.templates.len();
                 let namespace = namespace_of(object);

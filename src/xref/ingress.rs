@@ -4,9 +4,9 @@
 use serde_json::Value;
 
 use super::Ctx;
-use super::index::namespace_of;
 use crate::json::At;
-use crate::pods::{self, text};
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 
 const NETWORKING: &str = "networking.k8s.io";
 /// Class names of ingress controllers kforge knows without an IngressClass object in the set
@@ -18,7 +18,11 @@ const CERT_MANAGER: [&str; 2] = ["cert-manager.io/cluster-issuer", "cert-manager
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
     let objects = cx.objects();
     for (i, object) in objects.iter().enumerate() {
-        if (pods::group(&object.api_version), object.kind.as_str()) != (NETWORKING, "Ingress") {
+        if (
+            crate::model::group(&object.api_version),
+            object.kind.as_str(),
+        ) != (NETWORKING, "Ingress")
+        {
             continue;
         }
         let namespace = namespace_of(object);

@@ -18,8 +18,8 @@ mod selectors;
 mod storage;
 
 use crate::diagnostic::Severity;
-use crate::expand::Object;
 use crate::finding::Finding;
+use crate::model::Object;
 use crate::suggest;
 use index::Index;
 
@@ -118,12 +118,12 @@ pub fn describe(object: &Object) -> String {
 
 #[cfg(test)]
 pub(crate) mod testing {
-    use crate::expand::Object;
     use crate::finding::Finding;
+    use crate::model::Object;
 
     /// Objects from a multi-document YAML string, as `kforge validate` builds them.
     pub fn objects(yaml: &str) -> Vec<Object> {
-        crate::lint::manifest_objects(yaml).unwrap()
+        crate::model::manifest::objects(yaml).unwrap()
     }
 
     /// `(severity, object name, pointer, message)` of every reference finding, strict or not.

@@ -3,8 +3,8 @@
 //! ServiceAccount of its namespace (`default` always exists).
 
 use super::Ctx;
-use super::index::namespace_of;
-use crate::pods::{self, text};
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 /// ClusterRoles every cluster has, besides the `system:` ones.
@@ -18,7 +18,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
     let objects = cx.objects();
     for (i, object) in objects.iter().enumerate() {
         let namespace = namespace_of(object);
-        let group = pods::group(&object.api_version);
+        let group = crate::model::group(&object.api_version);
         if group == RBAC && matches!(object.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {
             let body = &object.body;
             let (Some(kind), Some(name)) =

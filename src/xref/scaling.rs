@@ -1,14 +1,16 @@
 //! A HorizontalPodAutoscaler's `scaleTargetRef` names a workload of its namespace.
 
 use super::Ctx;
-use super::index::namespace_of;
-use crate::pods::{self, text};
+use crate::model::namespace_of;
+use crate::model::pods::text;
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
     let objects = cx.objects();
     for (i, object) in objects.iter().enumerate() {
-        if (pods::group(&object.api_version), object.kind.as_str())
-            != ("autoscaling", "HorizontalPodAutoscaler")
+        if (
+            crate::model::group(&object.api_version),
+            object.kind.as_str(),
+        ) != ("autoscaling", "HorizontalPodAutoscaler")
         {
             continue;
         }
@@ -19,7 +21,8 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
         ) else {
             continue;
         };
-        let group = pods::group(text(body, "/spec/scaleTargetRef/apiVersion").unwrap_or(""));
+        let group =
+            crate::model::group(text(body, "/spec/scaleTargetRef/apiVersion").unwrap_or(""));
         let namespace = namespace_of(object);
         if cx.index.get(group, kind, namespace, name).is_none() {
             cx.missing_object(

@@ -7,9 +7,10 @@
 use serde_json::Value;
 
 use super::Ctx;
-use super::index::{Template, namespace_of};
+use super::index::Template;
 use crate::json::At;
-use crate::pods::{self, text};
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 use crate::selector::LabelSet;
 use crate::selector::calico::Selector;
 use crate::selector::labels::LabelSelector;
@@ -28,7 +29,10 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
     for (i, object) in objects.iter().enumerate() {
         let namespace = namespace_of(object);
         let body = &object.body;
-        let (selector, pointer) = match (pods::group(&object.api_version), object.kind.as_str()) {
+        let (selector, pointer) = match (
+            crate::model::group(&object.api_version),
+            object.kind.as_str(),
+        ) {
             ("", "Service") => {
                 let Some(selector) = body.at("/spec/selector") else {
                     continue; // endpoints managed by hand, or ExternalName

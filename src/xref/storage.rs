@@ -6,10 +6,10 @@
 use serde_json::Value;
 
 use super::Ctx;
-use super::index::namespace_of;
 use crate::finding::Finding;
 use crate::json::At;
-use crate::pods::{self, text};
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 
 const STORAGE: &str = "storage.k8s.io";
 const DEFAULT_CLASS: [&str; 2] = [
@@ -32,7 +32,10 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
         .filter_map(|o| text(&o.body, "/spec/storageClassName"))
         .collect();
     for (i, object) in objects.iter().enumerate() {
-        match (pods::group(&object.api_version), object.kind.as_str()) {
+        match (
+            crate::model::group(&object.api_version),
+            object.kind.as_str(),
+        ) {
             ("", "PersistentVolumeClaim") => {
                 claim(cx, i, &object.body, "", has_default, &volume_classes);
             }

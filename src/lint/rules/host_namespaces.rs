@@ -1,10 +1,10 @@
 use serde_json::Value;
 
-use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods;
+use crate::model::Object;
+use crate::model::pods;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags pods that share the node's network, process or IPC namespace (`hostNetwork`,
     /// `hostPID`, `hostIPC`).

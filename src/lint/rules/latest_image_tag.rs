@@ -1,8 +1,8 @@
 use super::{containers, where_};
-use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
+use crate::model::Object;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags container images without a tag or with the tag `latest`. Images pinned by
     /// digest (`@sha256:...`) pass.

@@ -1,9 +1,9 @@
-use crate::expand::Object;
 use crate::json::escape_segment;
 use crate::lint::rule::{Hit, Rule};
 use crate::load::Loaded;
+use crate::model::Object;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags secret values written literally in the blueprint. That is `value:` under
     /// `secrets[].data` or an app's `secretEnv`; the finding points at the field and never

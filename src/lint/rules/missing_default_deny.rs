@@ -2,17 +2,18 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::expand::{ISOLATION_LABEL, Object};
 use crate::json::At;
 use crate::json::escape_segment;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::{self, text};
+use crate::model::Object;
+use crate::model::labels::ISOLATION_LABEL;
+use crate::model::namespace_of;
+use crate::model::pods::{self, text};
 use crate::selector::LabelSet;
 use crate::selector::calico::Selector;
 use crate::selector::labels::LabelSelector;
-use crate::xref::index::namespace_of;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags namespaces that request isolation but have no policy that denies traffic by
     /// default. A namespace requests it with the label `kforge.io/isolation`, which kforge sets
@@ -80,7 +81,10 @@ fn denies(
 ) -> bool {
     let body = &policy.body;
     let rules_field = direction.to_lowercase();
-    match (pods::group(&policy.api_version), policy.kind.as_str()) {
+    match (
+        crate::model::group(&policy.api_version),
+        policy.kind.as_str(),
+    ) {
         ("networking.k8s.io", "NetworkPolicy") => {
             let all = body
                 .at("/spec/podSelector")

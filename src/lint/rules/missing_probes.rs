@@ -1,9 +1,9 @@
 use super::{containers, where_};
-use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::runs_to_completion;
+use crate::model::Object;
+use crate::model::pods::runs_to_completion;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags serving containers without a liveness or a readiness probe. Jobs, CronJobs
     /// and init containers run to completion and need none.

@@ -3,12 +3,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{containers, where_};
-use crate::expand::Object;
 use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
-use crate::xref::index::namespace_of;
+use crate::model::Object;
+use crate::model::namespace_of;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags containers without CPU and memory requests or a memory limit. A value a
     /// LimitRange of the namespace supplies as a default counts as set. A CPU limit is not

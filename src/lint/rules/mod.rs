@@ -31,9 +31,9 @@ pub use writable_root_filesystem::WritableRootFilesystem;
 
 use serde_json::Value;
 
-use crate::expand::Object;
 use crate::json::At;
-use crate::pods::{self, Container, PodTemplate};
+use crate::model::Object;
+use crate::model::pods::{self, Container, PodTemplate};
 
 /// One container of one pod template of the set.
 pub(crate) struct Site<'a> {

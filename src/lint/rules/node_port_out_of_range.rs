@@ -1,10 +1,10 @@
 use serde_json::Value;
 
-use crate::expand::Object;
 use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
+use crate::model::Object;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags Service `nodePort` values outside Kubernetes' default NodePort range,
     /// 30000-32767.

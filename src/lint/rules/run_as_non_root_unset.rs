@@ -1,10 +1,10 @@
 use serde_json::Value;
 
 use super::{containers, security_field, where_};
-use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
+use crate::model::Object;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags containers that may run as root. Neither the container nor the pod security
     /// context sets `runAsNonRoot: true` or a non-zero `runAsUser`.

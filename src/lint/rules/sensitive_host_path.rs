@@ -1,10 +1,10 @@
 use serde_json::Value;
 
-use crate::expand::Object;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::{self, text};
+use crate::model::Object;
+use crate::model::pods::{self, text};
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags `hostPath` volumes of sensitive host paths. These are `/`, the container
     /// runtime's sockets (`/var/run/docker.sock`, `/run/containerd`, `/run/crio`), and

@@ -2,14 +2,15 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::expand::Object;
 use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
-use crate::pods::text;
+use crate::model::Object;
+use crate::model::namespace_of;
+use crate::model::pods::text;
 use crate::selector::labels::LabelSelector;
-use crate::xref::index::{Index, namespace_of};
+use crate::xref::index::Index;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags PodDisruptionBudgets that block every drain. That is `maxUnavailable: 0`,
     /// `minAvailable: 100%`, or a `minAvailable` of at least the selected workload's replicas

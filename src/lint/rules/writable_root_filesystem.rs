@@ -1,11 +1,11 @@
 use serde_json::Value;
 
 use super::{containers, where_};
-use crate::expand::Object;
 use crate::json::At;
 use crate::lint::rule::{Hit, Rule};
+use crate::model::Object;
 
-crate::rule! {
+crate::lint::rule::rule! {
     /// ## What it does
     /// Flags containers without `securityContext.readOnlyRootFilesystem: true`.
     ///

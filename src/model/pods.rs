@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::expand::Object;
+use super::object::{Object, group};
 use crate::json::At;
 
 /// The pod template of a workload (or a bare Pod's own metadata and spec). Cheap to make and
@@ -24,11 +24,6 @@ impl<'a> PodTemplate<'a> {
     pub fn labels(&self) -> BTreeMap<&'a str, &'a str> {
         string_map(self.labels)
     }
-}
-
-/// The group of an `apiVersion` (`""` for the core group).
-pub fn group(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
 }
 
 /// JSON pointers of the pod labels and pod spec for a workload kind, `None` for other kinds.

@@ -1,7 +1,8 @@
 //! Manifest text -> the objects in it, fast: multi-document YAML or JSON, `kind: List` and
 //! `<Kind>List` items unpacked, duplicate keys refused (YAML allows parsers to keep either
-//! value; the API server's decoder rejects them). No spans here: [`super::locate`] finds
-//! lines only for the documents that have findings.
+//! value; the API server's decoder rejects them). The one reader of manifests: `kforge
+//! validate`'s input, `spec.resources` files and the lint and reference test fixtures. No
+//! spans here: `kforge validate` finds lines only for the documents that have findings.
 //!
 //! serde_yaml bounds nesting depth and alias expansion, so deep or explosive input ends in
 //! an error, not a stack overflow or an exhausted memory.
@@ -10,6 +11,8 @@ use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
+
+use super::Object;
 
 /// One object found in a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,15 @@ pub fn parse_manifests(text: &str, json: bool) -> Result<Vec<Manifest>, ParseErr
         unpack(document, value, &mut out);
     }
     Ok(out)
+}
+
+/// The objects of YAML manifest text, with an empty origin: what `kforge validate` checks, as
+/// the rule and reference tests build them.
+pub fn objects(text: &str) -> Result<Vec<Object>, ParseError> {
+    Ok(parse_manifests(text, false)?
+        .into_iter()
+        .map(|manifest| Object::from_body(manifest.body, String::new()))
+        .collect())
 }
 
 /// A document's objects: itself, or the items of a list.

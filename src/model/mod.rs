@@ -1,0 +1,22 @@
+//! The object model every stage shares: [`Object`] and its identity (group, kind, namespace
+//! or cluster scope, name, origin), duplicates among objects, manifests read into objects,
+//! pod templates, the Calico types, Kubernetes name rules, field paths, the labels kforge
+//! leaves for its later stages, and the one translator of JSON-Schema errors into messages.
+//!
+//! Architecture invariant: pure, and imports nothing above it (only `json`, `suggest`,
+//! `diagnostic`, `finding` and `selector`), so that `load`, `check`, `expand`, `xref`,
+//! `lint`, `emit` and `validate` all import it and never each other in a circle
+//! (`tests/layers.rs` holds the direction).
+
+pub mod artifact;
+pub mod calico;
+pub mod fields;
+pub mod labels;
+pub mod manifest;
+pub mod names;
+pub mod object;
+pub mod pods;
+pub mod violation;
+
+pub use fields::field_path;
+pub use object::{Object, duplicates, group, namespace_of};

@@ -1,0 +1,76 @@
+//! What Kubernetes requires of a name (DNS-1123 labels and subdomains, RFC 1035 labels, port
+//! names), for the checks of a blueprint and of an overlay's environment name.
+
+/// What Kubernetes requires of a name, by where it is used.
+#[derive(Clone, Copy)]
+pub enum NameRule {
+    /// Namespaces, label-like names: lowercase alphanumerics and `-`, at most 63.
+    Label,
+    /// Service names: like a label, but starting with a letter.
+    Rfc1035,
+    /// Most object names: labels joined by dots, at most 253.
+    Subdomain,
+    /// Port names: at most 15, lowercase alphanumerics and `-`, at least one letter.
+    Port,
+}
+
+/// Why `name` breaks `rule`, if it does.
+pub fn name_problem(name: &str, rule: NameRule) -> Option<String> {
+    let label_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    };
+    let (ok, max, what) = match rule {
+        NameRule::Label => (
+            label_ok(name),
+            63,
+            "a DNS-1123 label (lowercase letters, digits and `-`, starting and ending with a letter or digit)",
+        ),
+        NameRule::Rfc1035 => (
+            label_ok(name) && name.starts_with(|c: char| c.is_ascii_lowercase()),
+            63,
+            "an RFC 1035 label (lowercase letters, digits and `-`, starting with a letter)",
+        ),
+        NameRule::Subdomain => (
+            name.split('.').all(label_ok),
+            253,
+            "a DNS-1123 subdomain (lowercase letters, digits, `-` and `.`)",
+        ),
+        NameRule::Port => (
+            label_ok(name) && name.bytes().any(|b| b.is_ascii_lowercase()) && !name.contains("--"),
+            15,
+            "an IANA service name (lowercase letters, digits and `-`, with a letter)",
+        ),
+    };
+    if !ok {
+        Some(format!("`{name}` is not {what}"))
+    } else if name.len() > max {
+        Some(format!(
+            "`{name}` is {} characters long; the limit is {max}",
+            name.len()
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_rules() {
+        assert!(name_problem("web-1", NameRule::Label).is_none());
+        assert!(name_problem("Web", NameRule::Label).is_some());
+        assert!(name_problem("1web", NameRule::Rfc1035).is_some());
+        assert!(name_problem("a.b-c", NameRule::Subdomain).is_none());
+        assert!(name_problem("a..b", NameRule::Subdomain).is_some());
+        assert!(name_problem("http", NameRule::Port).is_none());
+        assert!(name_problem("8080", NameRule::Port).is_some());
+        assert!(name_problem("a-very-long-port-name", NameRule::Port).is_some());
+        assert!(name_problem(&"a".repeat(64), NameRule::Label).is_some());
+    }
+}
