@@ -613,7 +613,7 @@ fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec
             Err(diagnostics) => diagnostics,
         };
         for mut d in diagnostics {
-            if shown.insert(d.render(false)) {
+            if shown.insert(d.identity()) {
                 if let Some(overlay) = overlay {
                     d.message = format!("{} (environment `{}`)", d.message, overlay.env);
                 }
