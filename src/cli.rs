@@ -3,13 +3,15 @@
 //! touches the file system, the environment or the terminal.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
+mod report;
 mod validate_command;
+
+use report::{Limit, Output, Report, print_diagnostics};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::expand::{Inputs, file_references, resolve_reference};
@@ -57,13 +59,6 @@ pub struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-enum Output {
-    #[default]
-    Text,
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Render blueprints into out/<blueprint>/<env>/.
@@ -83,6 +78,10 @@ enum Command {
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+        /// How many findings to draw in full with their snippet (a number, or `all`); the
+        /// rest are listed one per line. Text output only: JSON has every finding.
+        #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
+        max_diagnostics: Limit,
     },
     /// Load and check blueprints; write nothing.
     #[command(after_help = CHECK_EXAMPLES)]
@@ -95,6 +94,10 @@ enum Command {
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+        /// How many findings to draw in full with their snippet (a number, or `all`); the
+        /// rest are listed one per line. Text output only: JSON has every finding.
+        #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
+        max_diagnostics: Limit,
     },
     /// Print a blueprint as an overlay merges it, each field's source noted.
     #[command(after_help = SHOW_EXAMPLES)]
@@ -166,12 +169,20 @@ where
             out,
             check,
             output,
-        } => render(&blueprints, &envs, &out, check, output),
+            max_diagnostics,
+        } => render(
+            &blueprints,
+            &envs,
+            &out,
+            check,
+            Report::new(output, max_diagnostics),
+        ),
         Command::Check {
             blueprints,
             envs,
             output,
-        } => check_command(&blueprints, &envs, output),
+            max_diagnostics,
+        } => check_command(&blueprints, &envs, Report::new(output, max_diagnostics)),
         Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
         Command::Validate(args) => validate_command::run(&args),
         Command::Schema => {
@@ -184,48 +195,6 @@ where
             clap_complete::generate(shell, &mut Cli::command(), "kforge", &mut std::io::stdout());
             SUCCESS
         }
-    })
-}
-
-fn color() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-}
-
-fn print_diagnostics(diagnostics: &[Diagnostic], output: Output) {
-    match output {
-        Output::Text => {
-            let color = color();
-            let mut stderr = std::io::stderr().lock();
-            for d in diagnostics {
-                let _ = writeln!(stderr, "{}", d.render(color));
-            }
-        }
-        Output::Json => {
-            let findings: Vec<serde_json::Value> =
-                diagnostics.iter().map(diagnostic_json).collect();
-            let text = crate::json::pretty(&serde_json::json!({ "findings": findings }));
-            println!("{text}");
-        }
-    }
-}
-
-fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
-    let (file, line, column) = match &d.primary {
-        Some((span, _)) => {
-            let (line, column) = span.line_col();
-            (Some(span.file.name.clone()), Some(line), Some(column))
-        }
-        None => (None, None, None),
-    };
-    serde_json::json!({
-        "severity": if d.is_error() { "error" } else { "warning" },
-        "rule": d.code,
-        "file": file,
-        "line": line,
-        "column": column,
-        "path": d.path,
-        "message": d.message,
-        "help": d.help,
     })
 }
 
@@ -568,7 +537,7 @@ fn plan_run(given: &[PathBuf], envs: &[String], root: &Path) -> Result<Plan, Vec
 /// Compiles every blueprint for every environment of the plan; reports all problems of all
 /// of them (each once, though every environment of a blueprint meets its base's) before
 /// giving up.
-fn compile_all(given: &[PathBuf], envs: &[String], output: Output) -> Result<Vec<Rendering>, u8> {
+fn compile_all(given: &[PathBuf], envs: &[String], output: Report) -> Result<Vec<Rendering>, u8> {
     crate::validate::render::warm_up_in_background();
     let root = repository_root();
     let mut plan = match plan_run(given, envs, &root) {
@@ -678,7 +647,7 @@ fn render(
     envs: &[String],
     out: &Path,
     check_only: bool,
-    output: Output,
+    output: Report,
 ) -> u8 {
     let snapshot = Snapshot::read_ahead(out);
     let mut renderings = match compile_all(blueprints, envs, output) {
@@ -769,7 +738,7 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> u8 {
+fn check_command(blueprints: &[PathBuf], envs: &[String], output: Report) -> u8 {
     match compile_all(blueprints, envs, output) {
         Ok(renderings) => {
             // Secrets need recipients for the tree they would go to (the default `out/`).

@@ -106,7 +106,10 @@ impl SourceFile {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
             return "";
         };
-        let end = self.line_starts.get(line).map_or(self.text.len(), |next| next - 1);
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
         let text = self.text.get(start..end).unwrap_or_default();
         text.strip_suffix('\r').unwrap_or(text)
     }
@@ -501,18 +504,18 @@ mod tests {
                 }),
                 "Deployment `web`",
             )
-            .also(
-                Some(Span {
-                    file,
-                    range: 4..8,
-                }),
-                "first app",
-            );
+            .also(Some(Span { file, range: 4..8 }), "first app");
         let rendered = diagnostic.render(false);
-        assert!(rendered.contains("30002 │       image: nginx"), "{rendered}");
+        assert!(
+            rendered.contains("30002 │       image: nginx"),
+            "{rendered}"
+        );
         assert!(rendered.contains("--> big.yaml:30002:14"), "{rendered}");
         assert!(rendered.contains(" 1 │     - name: app-0"), "{rendered}");
-        assert_eq!(snippets_of_the_whole_text(&diagnostic), render_snippets(&diagnostic, &handler(false)));
+        assert_eq!(
+            snippets_of_the_whole_text(&diagnostic),
+            render_snippets(&diagnostic, &handler(false))
+        );
     }
 
     /// miette's drawing with the whole text as its source, as kforge drew snippets before

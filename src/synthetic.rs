@@ -40,7 +40,9 @@ pub fn blueprint(name: &str, apps: usize) -> String {
 /// A blueprint named `name` with `apps` apps spread over 20 namespaces, drawing `findings`.
 pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
     let security_context = match findings {
-        Findings::None => "\n      securityContext: {runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}",
+        Findings::None => {
+            "\n      securityContext: {runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}"
+        }
         Findings::Many | Findings::Disabled => "",
     };
     let mut text = format!(
@@ -52,7 +54,10 @@ pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
         ));
     }
     if findings == Findings::Disabled {
-        text.push_str(&format!("  lint:\n    disable: [{}]\n", FINDING_RULES.join(", ")));
+        text.push_str(&format!(
+            "  lint:\n    disable: [{}]\n",
+            FINDING_RULES.join(", ")
+        ));
     }
     text.push_str("  storage:\n    classes:\n      - name: nfs\n        nfs: {server: 10.0.0.10, share: /srv/nfs}\n        default: true\n");
     // An empty block would read as `apps: null`.
