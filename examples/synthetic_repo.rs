@@ -29,6 +29,18 @@ fn main() -> std::io::Result<()> {
         std::fs::create_dir_all(path.parent().unwrap_or(&dir))?;
         std::fs::write(path, text)?;
     }
-    println!("{}: {apps} apps", dir.display());
+    match findings {
+        Findings::None => println!("{}: {apps} apps", dir.display()),
+        Findings::Many | Findings::Disabled => println!(
+            "{}: {apps} apps, each drawing {} lint warnings{}",
+            dir.display(),
+            synthetic::FINDING_RULES.len(),
+            if findings == Findings::Disabled {
+                " (disabled)"
+            } else {
+                ""
+            }
+        ),
+    }
     Ok(())
 }
