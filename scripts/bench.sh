@@ -26,6 +26,12 @@
 #                         at 6,000 objects on a 2-core machine)
 #   kubernetes-validate --strict -k 1.33 on a sample of the emitted files,
 #                         rate extrapolated per object
+# Then, per findings size, a findings-heavy repository (no app sets a
+# securityContext: three lint warnings per app) and the same blueprint with
+# those rules disabled (spec.lint.disable), each checked with text and JSON
+# output, the four runs interleaved:
+#   kforge check, findings   text (default --max-diagnostics) and --output json
+#   kforge check, disabled   the same work minus the findings
 # Each kforge step runs KFORGE_BENCH_REPS times (median wall time, highest
 # RSS); the peers run once. Wall time is measured by the shell, peak RSS and
 # CPU time by GNU time. The markdown table goes to target/bench/results.md
@@ -33,6 +39,8 @@
 #
 # Environment:
 #   KFORGE_BENCH_SIZES="1000 6000 10000 50000"  object counts to generate
+#   KFORGE_BENCH_FINDINGS_SIZES="10000 50000"  sizes of the findings-heavy runs
+#                                     (smoke: 200)
 #   KFORGE_BENCH_REPS=3               runs of each kforge step
 #   KFORGE_BENCH_SAMPLE=200           objects given to kubernetes-validate
 #   KFORGE_BENCH_KUSTOMIZE_MAX=6000   largest size kubectl kustomize runs at
@@ -62,7 +70,7 @@ for arg in "$@"; do
     --write-benchmarks) WRITE_BENCHMARKS=1 ;;
     --keep) KEEP=1 ;;
     -h | --help)
-      sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,55p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -78,11 +86,13 @@ fi
 
 if [[ $SMOKE -eq 1 ]]; then
   SIZES=${KFORGE_BENCH_SIZES:-200}
+  FINDINGS_SIZES=${KFORGE_BENCH_FINDINGS_SIZES:-200}
   REPS=${KFORGE_BENCH_REPS:-1}
   SAMPLE=${KFORGE_BENCH_SAMPLE:-20}
   PROFILE=${KFORGE_BENCH_PROFILE:-debug}
 else
   SIZES=${KFORGE_BENCH_SIZES:-1000 6000 10000 50000}
+  FINDINGS_SIZES=${KFORGE_BENCH_FINDINGS_SIZES:-10000 50000}
   REPS=${KFORGE_BENCH_REPS:-3}
   SAMPLE=${KFORGE_BENCH_SAMPLE:-200}
   PROFILE=${KFORGE_BENCH_PROFILE:-release}
@@ -197,7 +207,7 @@ run_timed() {
 }
 
 # Per "step:size": median wall time, highest RSS, median CPU times, objects.
-declare -A T_WALL T_RSS T_USER T_SYS T_OBJECTS T_NOTE T_KV_RATE
+declare -A T_WALL T_RSS T_USER T_SYS T_OBJECTS T_NOTE T_KV_RATE T_FINDINGS
 STEPS=()
 
 # The median of the numbers given.
@@ -429,9 +439,82 @@ bench_size() {
   rm -rf "$sample"
 }
 
+# ------------------------------------------------------------- findings ----
+
+# A findings run's output: exit 0, the "big/base: ok (N objects)" line, and
+# as many warnings as expected (FINDINGS_EXPECTED), counted in the text
+# report's closing line or in the JSON.
+check_findings() { # LOG VARIANT FORMAT
+  local log=$1 variant=$2 format=$3 found wanted=$FINDINGS_EXPECTED
+  check_check "$log"
+  [[ $variant == findings ]] || wanted=0
+  if [[ $format == json ]]; then
+    # A run without findings prints no JSON at all.
+    found=$("$PY" -c '
+import json, sys
+text = open(sys.argv[1]).read()
+print(sum(f["severity"] == "warning" for f in json.loads(text)["findings"]) if text.strip() else 0)
+' "$log.out") || die "kforge check --output json: unreadable output"
+  else
+    # The closing count when there is one, else every warning was drawn.
+    found=$(sed -n 's/^\([0-9,]*\) warnings in all.*$/\1/p' "$log.err" | tr -d ,)
+    [[ -n $found ]] || found=$(grep -c '^warning\[' "$log.err" || true)
+  fi
+  if [[ $found != "$wanted" ]]; then
+    show "$log.err"
+    die "kforge check ($variant, $format): ${found:-no count of} warnings, wanted $wanted"
+  fi
+}
+
+# The findings-heavy repository and the same blueprint with those rules
+# disabled, each checked with text and JSON output; the four runs are
+# interleaved, so that a slower stretch of the machine weighs on all alike.
+bench_findings() {
+  local size=$1 variant format key i apps per
+  section "$size objects, findings-heavy and the same with those rules disabled"
+  for variant in findings disabled; do
+    rm -rf "$WORK/repo-$size-$variant"
+    local flag=--findings
+    [[ $variant == disabled ]] && flag=--findings-disabled
+    read -r apps per < <("$GEN" "$WORK/repo-$size-$variant" "$size" "$flag" |
+      sed -n 's/^.*: \([0-9]*\) apps, each drawing \([0-9]*\) lint warnings.*$/\1 \2/p') || true
+    [[ -n ${per:-} ]] || die "synthetic_repo $size $flag failed"
+    rm -rf "$WORK/repo-$size-$variant/overlays"
+  done
+  FINDINGS_EXPECTED=$((apps * per))
+  LOGS=$BENCH/logs-$size-findings
+  rm -rf "$LOGS"
+  mkdir -p "$LOGS"
+  settle
+  declare -A walls rsses users syses
+  for ((i = 1; i <= REPS; i++)); do
+    for variant in findings disabled; do
+      for format in text json; do
+        key=${variant:0:1}$format
+        cd "$WORK/repo-$size-$variant"
+        run_timed "$LOGS/$key.$i" "$KFORGE" check --env base --output "$format"
+        check_findings "$LOGS/$key.$i" "$variant" "$format"
+        walls[$key]+="$WALL "
+        rsses[$key]+="$RSS "
+        users[$key]+="$USER "
+        syses[$key]+="$SYS "
+      done
+    done
+  done
+  cd "$ROOT"
+  for key in ftext fjson dtext djson; do
+    record "$key:$size" "$OBJECTS" "${walls[$key]}" "${rsses[$key]}" "${users[$key]}" "${syses[$key]}"
+    printf '  %-22s %8.3f s  %8s objects  %6d MiB\n' "$key" "${T_WALL[$key:$size]}" \
+      "$OBJECTS" $((${T_RSS[$key:$size]} / 1024))
+  done
+  T_FINDINGS[$size]=$FINDINGS_EXPECTED
+}
 
 for size in $SIZES; do
   bench_size "$size"
+done
+for size in $FINDINGS_SIZES; do
+  bench_findings "$size"
 done
 
 # ---------------------------------------------------------------- table ----
@@ -451,6 +534,10 @@ label() {
     validate) echo "kforge validate (emitted tree)" ;;
     kustomize) echo "kubectl kustomize (emitted tree)" ;;
     kv) echo "kubernetes-validate --strict (sample)" ;;
+    ftext) echo "kforge check, findings-heavy (text)" ;;
+    fjson) echo "kforge check, findings-heavy (json)" ;;
+    dtext) echo "kforge check, those rules off (text)" ;;
+    djson) echo "kforge check, those rules off (json)" ;;
   esac
 }
 
@@ -482,6 +569,17 @@ compare() { # STEP SIZE
 rate() { # STEP SIZE -> objects/s
   awk -v n="${T_OBJECTS[$1:$2]}" -v t="${T_WALL[$1:$2]}" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }'
 }
+
+thousands() { # N -> N with a comma every three digits
+  echo "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'
+}
+
+for size in $FINDINGS_SIZES; do
+  for format in text json; do
+    T_NOTE[f$format:$size]="$(thousands "${T_FINDINGS[$size]}") warnings; $(ratio "${T_WALL[f$format:$size]}" "${T_WALL[d$format:$size]}")x the rules-disabled run"
+    T_NOTE[d$format:$size]="0 warnings"
+  done
+done
 
 # Rows as TSV: size, what, objects, wall, objects/s, RSS MiB, user, sys, comparison/note.
 ROWS=$BENCH/rows.tsv
@@ -560,6 +658,23 @@ if [[ $SMOKE -eq 0 ]]; then
   else
     na "no-op re-render 10k: size 10000 not run"
   fi
+  for format in text json; do
+    for size in 10000 50000; do
+      if has "f$format:$size" && has "d$format:$size"; then
+        f=${T_WALL[f$format:$size]}
+        d=${T_WALL[d$format:$size]}
+        verdict "$(le "$(exact_ratio "$f" "$d")" 1.3)" "findings-heavy check <= 1.3x the same with those rules disabled ($((size / 1000))k, $format): $(printf '%.3f' "$f") s vs $(printf '%.3f' "$d") s = $(ratio "$f" "$d")x"
+      else
+        na "findings-heavy check <= 1.3x rules disabled ($((size / 1000))k, $format): size $size not run"
+      fi
+    done
+    if has "f$format:10000" && has "f$format:50000"; then
+      r=$(ratio "${T_WALL[f$format:50000]}" "${T_WALL[f$format:10000]}")
+      verdict "$(le "$(exact_ratio "${T_WALL[f$format:50000]}" "${T_WALL[f$format:10000]}")" 5)" "50k <= 5x the 10k figure with findings: kforge check, findings-heavy ($format) $(printf '%.3f' "${T_WALL[f$format:50000]}") s = ${r}x"
+    else
+      na "50k <= 5x the 10k figure with findings ($format): findings sizes 10000 and 50000 not both run"
+    fi
+  done
   if has "cold:50000"; then
     max=0
     for step in check cold noop validate; do

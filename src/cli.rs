@@ -1,14 +1,17 @@
-//! The command line: parses arguments, reads files, runs the pipeline, prints diagnostics and
-//! maps the outcome to the exit codes of CLI.md. The only module (with [`crate::write`]) that
-//! touches the file system, the environment or the terminal.
+//! The command line: parses arguments, runs the pipeline of the library on the work tree,
+//! prints diagnostics and maps the outcome to the exit codes of CLI.md ([`exit`]). Besides the
+//! work tree (through [`crate::pipeline::Source`]) and the writer, it is the only place that
+//! touches the environment, the clock or the terminal.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand};
 
+mod report;
 mod validate_command;
+
+use report::{Limit, Output, Report, print_diagnostics};
 
 use crate::diagnostic::Diagnostic;
 use crate::load::schema::blueprint_schema_text;
@@ -58,13 +61,6 @@ pub struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
-enum Output {
-    #[default]
-    Text,
-    Json,
-}
-
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Render blueprints into out/<blueprint>/<env>/.
@@ -84,6 +80,10 @@ enum Command {
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+        /// How many findings to draw in full with their snippet (a number, or `all`); the
+        /// rest are listed one per line. Text output only: JSON has every finding.
+        #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
+        max_diagnostics: Limit,
     },
     /// Load and check blueprints; write nothing.
     #[command(after_help = CHECK_EXAMPLES)]
@@ -96,6 +96,10 @@ enum Command {
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
+        /// How many findings to draw in full with their snippet (a number, or `all`); the
+        /// rest are listed one per line. Text output only: JSON has every finding.
+        #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
+        max_diagnostics: Limit,
     },
     /// Print a blueprint as an overlay merges it, each field's source noted.
     #[command(after_help = SHOW_EXAMPLES)]
@@ -161,12 +165,20 @@ where
             out,
             check,
             output,
-        } => render(&blueprints, &envs, &out, check, output),
+            max_diagnostics,
+        } => render(
+            &blueprints,
+            &envs,
+            &out,
+            check,
+            Report::new(output, max_diagnostics),
+        ),
         Command::Check {
             blueprints,
             envs,
             output,
-        } => check_command(&blueprints, &envs, output),
+            max_diagnostics,
+        } => check_command(&blueprints, &envs, Report::new(output, max_diagnostics)),
         Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
         Command::Validate(args) => validate_command::run(&args),
         Command::Schema => {
@@ -181,48 +193,6 @@ where
         }
     }
     .into()
-}
-
-fn color() -> bool {
-    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
-}
-
-fn print_diagnostics(diagnostics: &[Diagnostic], output: Output) {
-    match output {
-        Output::Text => {
-            let color = color();
-            let mut stderr = std::io::stderr().lock();
-            for d in diagnostics {
-                let _ = writeln!(stderr, "{}", d.render(color));
-            }
-        }
-        Output::Json => {
-            let findings: Vec<serde_json::Value> =
-                diagnostics.iter().map(diagnostic_json).collect();
-            let text = crate::json::pretty(&serde_json::json!({ "findings": findings }));
-            println!("{text}");
-        }
-    }
-}
-
-fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
-    let (file, line, column) = match &d.primary {
-        Some((span, _)) => {
-            let (line, column) = span.line_col();
-            (Some(span.file.name.clone()), Some(line), Some(column))
-        }
-        None => (None, None, None),
-    };
-    serde_json::json!({
-        "severity": if d.is_error() { "error" } else { "warning" },
-        "rule": d.code,
-        "file": file,
-        "line": line,
-        "column": column,
-        "path": d.path,
-        "message": d.message,
-        "help": d.help,
-    })
 }
 
 /// Reports an operational failure: one `error[code]` line on stderr, or, with
@@ -250,7 +220,8 @@ fn usage(message: String) -> Exit {
 
 /// Prints why a run stopped and gives its exit code: 1 for findings about the objects at
 /// error level (for `check`), 2 for anything else.
-fn report_failure(failure: Failure, output: Output) -> Exit {
+fn report_failure(failure: Failure, output: impl Into<Report>) -> Exit {
+    let output = output.into();
     match failure {
         Failure::Problems {
             diagnostics,
@@ -264,7 +235,7 @@ fn report_failure(failure: Failure, output: Output) -> Exit {
             }
         }
         Failure::Error(error) => {
-            print_error(&error, matches!(output, Output::Json));
+            print_error(&error, output.output == Output::Json);
             Exit::BadInput
         }
     }
@@ -286,7 +257,7 @@ fn compile_all(
     tree: &WorkTree,
     given: &[PathBuf],
     envs: &[String],
-    output: Output,
+    output: Report,
 ) -> Result<Vec<Rendered>, Failure> {
     crate::validate::render::warm_up_in_background();
     let given = given
@@ -316,7 +287,7 @@ fn render(
     envs: &[String],
     out: &Path,
     check_only: bool,
-    output: Output,
+    output: Report,
 ) -> Exit {
     let snapshot = Snapshot::read_ahead(out);
     let tree = match work_tree() {
@@ -410,7 +381,7 @@ fn exit_without_freeing<T>(value: T) {
     std::mem::forget(value);
 }
 
-fn check_command(blueprints: &[PathBuf], envs: &[String], output: Output) -> Exit {
+fn check_command(blueprints: &[PathBuf], envs: &[String], output: Report) -> Exit {
     let tree = match work_tree() {
         Ok(tree) => tree,
         Err(error) => return report_failure(error.into(), output),

@@ -1,6 +1,7 @@
 //! Synthetic but realistic blueprints and overlays of any size, for benchmarks and scale
 //! tests: every app has config, plain env, a Service, an Ingress, a PVC, network rules, RBAC,
-//! an HPA and a PDB, which expands to about [`OBJECTS_PER_APP`] objects.
+//! an HPA and a PDB, which expands to about [`OBJECTS_PER_APP`] objects. A findings-heavy
+//! variant leaves out every app's `securityContext`, so that each app draws lint warnings.
 
 /// Objects one synthetic app expands to: Deployment, its ConfigMap, Service, Ingress, PVC,
 /// Calico NetworkPolicy, ServiceAccount, Role, RoleBinding, HPA and PDB.
@@ -14,14 +15,48 @@ pub fn apps_for(objects: usize) -> usize {
     objects.saturating_sub(NAMESPACES * 3) / OBJECTS_PER_APP
 }
 
+/// Which lint findings a synthetic blueprint draws.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Findings {
+    /// Hardened apps: no lint rule fires.
+    #[default]
+    None,
+    /// No app sets a `securityContext`, so each app draws one warning per rule of
+    /// [`FINDING_RULES`].
+    Many,
+    /// The apps of [`Findings::Many`] with those rules turned off (`spec.lint.disable`): the
+    /// same blueprint and the same work, minus the findings.
+    Disabled,
+}
+
+/// The rules every app of a findings-heavy blueprint draws a warning from.
+pub const FINDING_RULES: [&str; 3] = ["KF302", "KF303", "KF304"];
+
 /// A blueprint named `name` with `apps` apps spread over 20 namespaces.
 pub fn blueprint(name: &str, apps: usize) -> String {
+    blueprint_with(name, apps, Findings::None)
+}
+
+/// A blueprint named `name` with `apps` apps spread over 20 namespaces, drawing `findings`.
+pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
+    let security_context = match findings {
+        Findings::None => {
+            "\n      securityContext: {runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}"
+        }
+        Findings::Many | Findings::Disabled => "",
+    };
     let mut text = format!(
         "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: {name}\nspec:\n  kubernetesVersion: \"1.33\"\n  namespaces:\n"
     );
     for n in 0..NAMESPACES {
         text.push_str(&format!(
             "    - name: team-{n}\n      quota: {{requests.cpu: \"40\", requests.memory: 80Gi, pods: \"500\"}}\n      limits:\n        default: {{cpu: 200m, memory: 256Mi}}\n        defaultRequest: {{cpu: 50m, memory: 64Mi}}\n      isolation: default-deny\n"
+        ));
+    }
+    if findings == Findings::Disabled {
+        text.push_str(&format!(
+            "  lint:\n    disable: [{}]\n",
+            FINDING_RULES.join(", ")
         ));
     }
     text.push_str("  storage:\n    classes:\n      - name: nfs\n        nfs: {server: 10.0.0.10, share: /srv/nfs}\n        default: true\n");
@@ -58,8 +93,7 @@ pub fn blueprint(name: &str, apps: usize) -> String {
       resources: {{requests: {{cpu: 50m, memory: 64Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}
       probes:
         readiness: {{http: {{path: /ready, port: http}}, periodSeconds: 5}}
-        liveness: {{tcp: http, periodSeconds: 10}}
-      securityContext: {{runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}}
+        liveness: {{tcp: http, periodSeconds: 10}}{security_context}
       ingress:
         className: nginx
         hosts: [{{host: app-{i}.example.com, paths: [{{path: /, port: http}}]}}]
@@ -81,8 +115,16 @@ pub fn blueprint(name: &str, apps: usize) -> String {
 /// blueprint `big` in `blueprints/` and its overlays `dev` and `prod` in `overlays/`, as
 /// (relative path, text); the caller writes them.
 pub fn repository(objects: usize) -> Vec<(String, String)> {
+    repository_with(objects, Findings::None)
+}
+
+/// [`repository`] with a blueprint that draws `findings`.
+pub fn repository_with(objects: usize, findings: Findings) -> Vec<(String, String)> {
     let apps = apps_for(objects);
-    let mut files = vec![("blueprints/big.yaml".to_owned(), blueprint("big", apps))];
+    let mut files = vec![(
+        "blueprints/big.yaml".to_owned(),
+        blueprint_with("big", apps, findings),
+    )];
     for env in ["dev", "prod"] {
         files.push((format!("overlays/{env}.yaml"), overlay(env, "big", apps)));
     }
@@ -136,6 +178,29 @@ mod tests {
             .filter(|o| o.origin.starts_with("/spec/apps/7"))
             .count();
         assert_eq!(per_app, OBJECTS_PER_APP);
+    }
+
+    /// The lint rules' findings about a synthetic blueprint, by rule.
+    fn lint_counts(findings: Findings) -> std::collections::BTreeMap<&'static str, usize> {
+        let loaded = load_blueprint(
+            SourceFile::new("big.yaml", blueprint_with("big", 40, findings)),
+            ".".into(),
+        )
+        .unwrap();
+        let objects = crate::expand::expand(&loaded, &crate::expand::Inputs::default()).unwrap();
+        let mut counts = std::collections::BTreeMap::new();
+        for diagnostic in crate::review::objects(&loaded, &objects) {
+            *counts.entry(diagnostic.code).or_default() += 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn a_findings_heavy_blueprint_draws_each_rule_once_per_app_and_disabling_them_silences_it() {
+        assert_eq!(lint_counts(Findings::None), Default::default());
+        let per_rule = FINDING_RULES.iter().map(|rule| (*rule, 40)).collect();
+        assert_eq!(lint_counts(Findings::Many), per_rule);
+        assert_eq!(lint_counts(Findings::Disabled), Default::default());
     }
 
     #[test]

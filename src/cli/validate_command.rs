@@ -3,7 +3,8 @@
 //! prints, returns the exit code. Parsing is fast and span-free; lines are looked up only for
 //! the documents that have findings.
 
-use std::io::{IsTerminal, Read, Write};
+use std::borrow::Cow;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::exit::Exit;
+use super::report::{self, Entry, Limit};
 use crate::diagnostic::{Diagnostic, Severity, SourceFile, Span};
 use crate::finding::Finding;
 use crate::model::Object;
@@ -50,6 +52,10 @@ pub struct ValidateArgs {
     /// How to print findings.
     #[arg(long, value_enum, default_value_t)]
     output: Format,
+    /// How many findings to draw in full with their snippet (a number, or `all`); the rest
+    /// are listed one per line. Text output only: JSON and SARIF have every finding.
+    #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
+    max_diagnostics: Limit,
 }
 
 /// One input file as read.
@@ -164,7 +170,13 @@ pub fn run(args: &ValidateArgs) -> Exit {
         Exit::Success
     };
     match args.output {
-        Format::Text => print_text(&placed, &problems, &files, objects.len()),
+        Format::Text => print_text(
+            &placed,
+            &problems,
+            &files,
+            objects.len(),
+            args.max_diagnostics,
+        ),
         Format::Json => print_json(&placed, &problems, &inputs, objects.len()),
         Format::Sarif => print_sarif(&placed, &problems, &inputs),
     }
@@ -361,12 +373,7 @@ fn diagnostic_of(placed: &Placed, files: &[Option<Arc<SourceFile>>]) -> (Diagnos
     let mut location = String::new();
     if let (Some(file), Some((line, column))) = (file, placed.position) {
         location = format!("{}:{line}:{column}", file.name);
-        let line_length = file
-            .text
-            .lines()
-            .nth(line.saturating_sub(1))
-            .map_or(0, str::len);
-        if line_length <= LONGEST_SNIPPET_LINE {
+        if file.line(line).len() <= LONGEST_SNIPPET_LINE {
             d = d.at(Some(point(&file, line, column)), placed.object.clone());
         }
     }
@@ -378,35 +385,28 @@ fn print_text(
     problems: &[Diagnostic],
     files: &[Option<Arc<SourceFile>>],
     objects: usize,
+    limit: Limit,
 ) {
-    let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    let mut stderr = std::io::stderr().lock();
-    for d in problems {
-        let _ = writeln!(stderr, "{}", d.render(color));
-    }
-    for p in placed {
-        let (d, location) = diagnostic_of(p, files);
-        if d.primary.is_some() || location.is_empty() {
-            let _ = writeln!(stderr, "{}", d.render(color));
-        } else {
-            let _ = writeln!(stderr, "{}\n  --> {location}", d.headline());
-            if let Some(help) = &d.help {
-                let _ = writeln!(stderr, "  help: {help}");
-            }
-            let _ = writeln!(stderr);
+    let mut entries: Vec<Entry> = problems.iter().map(Entry::from).collect();
+    entries.extend(placed.iter().map(|p| {
+        let (diagnostic, location) = diagnostic_of(p, files);
+        Entry {
+            diagnostic: Cow::Owned(diagnostic),
+            location: Some(location).filter(|l| !l.is_empty()),
         }
-    }
+    }));
+    let mut text = report::text(&entries, limit, report::color());
     let errors = placed.iter().filter(|p| p.finding.is_error()).count();
     let warnings = placed.len() - errors;
-    let _ = writeln!(
-        stderr,
-        "{objects} objects: {errors} errors, {warnings} warnings{}",
+    text.push_str(&format!(
+        "{objects} objects: {errors} errors, {warnings} warnings{}\n",
         if problems.is_empty() {
             String::new()
         } else {
             format!(", {} files unreadable", problems.len())
         }
-    );
+    ));
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 fn severity_name(severity: Severity) -> &'static str {

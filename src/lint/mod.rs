@@ -19,7 +19,7 @@ pub mod suppress;
 use rayon::prelude::*;
 
 pub use codes::{CODES, Code, lookup};
-pub use settings::{Allow, Settings};
+pub use settings::{Allow, AllowIndex, Settings};
 
 use crate::diagnostic::Diagnostic;
 
@@ -44,13 +44,14 @@ pub fn run(objects: &[Object], settings: &Settings) -> Vec<Finding> {
         .filter(|code| !settings.disabled.contains(code.id))
         .map(|code| (code, code.rule.check(objects)))
         .collect();
+    let allows = settings.index();
     for (code, hits) in hits {
         for hit in hits {
             let Some(object) = objects.get(hit.object) else {
                 continue;
             };
             let suppressed = allowed[hit.object].contains(code.id)
-                || (!object.origin.is_empty() && settings.allows(code.id, &object.origin));
+                || (!object.origin.is_empty() && allows.allows(code.id, &object.origin));
             if suppressed {
                 continue;
             }

@@ -48,6 +48,19 @@ impl Settings {
         Settings { disabled, allows }
     }
 
+    /// The allows by rule and origin, for asking about many findings: one lookup per level
+    /// of the pointer instead of a walk over every allow (a blueprint whose every app allows
+    /// a rule would otherwise cost findings × apps).
+    pub fn index(&self) -> AllowIndex<'_> {
+        AllowIndex {
+            allows: self
+                .allows
+                .iter()
+                .map(|a| (a.rule, a.origin.as_str()))
+                .collect(),
+        }
+    }
+
     /// Whether `rule` is allowed for something that came from blueprint `pointer`.
     pub fn allows(&self, rule: &str, pointer: &str) -> bool {
         self.allows.iter().any(|a| {
@@ -56,6 +69,25 @@ impl Settings {
                     .strip_prefix(a.origin.as_str())
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         })
+    }
+}
+
+/// See [`Settings::index`].
+pub struct AllowIndex<'a> {
+    allows: BTreeSet<(&'a str, &'a str)>,
+}
+
+impl AllowIndex<'_> {
+    /// As [`Settings::allows`]: an allow covers its origin and everything below it.
+    pub fn allows(&self, rule: &str, pointer: &str) -> bool {
+        if self.allows.is_empty() {
+            return false;
+        }
+        let mut parents = pointer
+            .match_indices('/')
+            .map(|(i, _)| &pointer[..i])
+            .chain([pointer]);
+        parents.any(|origin| self.allows.contains(&(rule, origin)))
     }
 }
 
@@ -78,5 +110,42 @@ mod tests {
         assert!(!settings.allows("KF301", "/spec/apps/12"));
         assert!(!settings.allows("KF301", "/spec/apps/0"));
         assert!(!settings.allows("KF302", "/spec/apps/1"));
+    }
+
+    #[test]
+    fn the_index_answers_as_the_list_does() {
+        let allow = |origin: &str, rule| Allow {
+            origin: origin.into(),
+            rule,
+            reason: "r".into(),
+        };
+        let settings = Settings {
+            disabled: BTreeSet::new(),
+            allows: vec![
+                allow("/spec/apps/1", "KF301"),
+                allow("/spec/apps/12", "KF302"),
+                allow("", "KF101"),
+            ],
+        };
+        let index = settings.index();
+        for rule in ["KF301", "KF302", "KF101", "KF102"] {
+            for pointer in [
+                "",
+                "/spec",
+                "/spec/apps/1",
+                "/spec/apps/1/service",
+                "/spec/apps/12",
+                "/spec/apps/12/image",
+                "/spec/apps/123",
+                "/spec/apps/1x",
+                "spec/apps/1",
+            ] {
+                assert_eq!(
+                    index.allows(rule, pointer),
+                    settings.allows(rule, pointer),
+                    "{rule} at {pointer:?}"
+                );
+            }
+        }
     }
 }

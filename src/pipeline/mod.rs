@@ -507,7 +507,7 @@ pub fn compile_all(
             Err(diagnostics) => diagnostics,
         };
         for mut d in diagnostics {
-            if shown.insert(identity(&d)) {
+            if shown.insert(d.identity()) {
                 if let Some(overlay) = overlay {
                     d.message = format!("{} (environment `{}`)", d.message, overlay.env);
                 }
@@ -529,25 +529,6 @@ pub fn compile_all(
         renderings,
         warnings: problems,
     })
-}
-
-/// What makes two diagnostics the same report: everything that is printed of them.
-fn identity(
-    d: &Diagnostic,
-) -> (
-    &'static str,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-) {
-    (
-        d.code,
-        d.message.clone(),
-        d.path.clone(),
-        d.location(),
-        d.help.clone(),
-    )
 }
 
 /// Runs `work` on each item, each on a thread of its own, and returns the results in order;
