@@ -4,9 +4,12 @@
 # Usage: scripts/interop.sh [KFORGE_BINARY]    (default: target/debug/kforge)
 #
 #  1. render: `kforge render --out DIR` in a scratch copy of blueprints/ (and
-#     overlays/), twice, to check that it renders and is deterministic; the
-#     result must equal the committed out/; `kforge render --check` in the
-#     repo root must exit 0 (exit 1 means out/ is stale).
+#     overlays/), twice, each into an empty directory, to check that it renders
+#     and is deterministic; the result must equal the committed out/ (the same
+#     files, the same bytes; SOPS-encrypted Secrets, whose bytes differ on every
+#     encryption, must decrypt with the real `sops -d` to the same documents
+#     for the same recipients); `kforge render --check` in the repo root must
+#     exit 0 (exit 1 means out/ is stale).
 #  2. kustomize: for each out/*/*/ holding a kustomization.yaml, the objects
 #     `kubectl kustomize` yields must equal, as a multiset, the objects in the
 #     *.yaml files kforge wrote there (nodes/ and delivery/ left out).
@@ -16,8 +19,10 @@
 #     identity tests/fixtures/age/dev.key, and the plain object is validated.
 #  4. yamllint (rules in .yamllint.yaml) on out/, blueprints/ and overlays/.
 #
-# Each check counts as passed or failed; the last line is
-# "interop: N passed, M failed" and the exit status is 1 when M > 0.
+# Each check counts as passed or failed, and nothing is skipped silently: a
+# missing tool, or a tree with nothing for a check to look at, is a failure.
+# The last line is "interop: N passed, M failed" and the exit status is 1 when
+# M > 0.
 #
 # Environment:
 #   KFORGE_OUT=DIR          check this tree instead of the repo's out/; the
@@ -99,6 +104,39 @@ rel() {
   printf '%s\n' "${1#"$ROOT"/}"
 }
 
+# Whether two SOPS files hold the same Secret: the same comment header and
+# recipients, and the same document once the real sops decrypted them (which
+# also checks their MACs).
+same_secret() { # A B
+  local a b
+  a=$(SOPS_AGE_KEY_FILE=$EXAMPLE_KEY "$TOOLS_BIN/sops" -d "$1") || return 1
+  b=$(SOPS_AGE_KEY_FILE=$EXAMPLE_KEY "$TOOLS_BIN/sops" -d "$2") || return 1
+  [[ $a == "$b" ]] || return 1
+  [[ "$(grep -E '^#|recipient:' "$1")" == "$(grep -E '^#|recipient:' "$2")" ]]
+}
+
+# Whether two trees hold the same files with the same content (Secrets by
+# same_secret); prints what differs.
+same_tree() { # A B
+  local a=$1 b=$2 f status=0
+  if ! diff <(cd "$a" && find . -type f | sort) <(cd "$b" && find . -type f | sort); then
+    echo "(the file lists differ: < only in $a, > only in $b)"
+    return 1
+  fi
+  while IFS= read -r f; do
+    if cmp -s "$a/$f" "$b/$f"; then
+      continue
+    fi
+    if grep -q '^sops:' "$a/$f" && grep -q '^sops:' "$b/$f" && same_secret "$a/$f" "$b/$f"; then
+      continue
+    fi
+    echo "differs: $f"
+    diff "$a/$f" "$b/$f" | sed -n '1,20p' || true
+    status=1
+  done < <(cd "$a" && find . -type f | sort)
+  return $status
+}
+
 # ---------------------------------------------------------------- tools ----
 
 missing=()
@@ -132,16 +170,9 @@ else
   if [[ -d overlays ]]; then
     cp -R overlays "$work/"
   fi
-  # Secrets get a fresh data key and IVs on every encryption; kforge keeps an
-  # existing file that decrypts to the same values, so both scratch trees start
-  # as copies of the committed out/ and kforge gets the example identity.
-  mkdir -p "$work/out" "$work/out-again"
-  if [[ -d $REPO_OUT ]]; then
-    cp -R "$REPO_OUT/." "$work/out/"
-    cp -R "$REPO_OUT/." "$work/out-again/"
-  fi
-  export SOPS_AGE_KEY_FILE=$EXAMPLE_KEY
-  unset SOPS_AGE_KEY
+  # Both renders start from nothing, as in a new checkout; without an
+  # identity, which a render into an empty directory does not need.
+  unset SOPS_AGE_KEY_FILE SOPS_AGE_KEY
   rendered=0
   if (cd "$work" && "$KFORGE" render --out "$work/out") >"$SCRATCH/render.log" 2>&1; then
     pass "kforge render --out in a scratch copy of blueprints/"
@@ -155,7 +186,7 @@ else
     # A tree that was not written at all (no blueprints) counts as empty.
     mkdir -p "$work/out" "$work/out-again" "$SCRATCH/empty"
     if (cd "$work" && "$KFORGE" render --out "$work/out-again") >"$SCRATCH/render2.log" 2>&1 &&
-      diff -r "$work/out" "$work/out-again" >"$SCRATCH/determinism.diff" 2>&1; then
+      same_tree "$work/out" "$work/out-again" >"$SCRATCH/determinism.diff" 2>&1; then
       pass "rendering twice gives identical trees"
     else
       fail "rendering twice gives different trees (or the second render failed)"
@@ -170,7 +201,7 @@ else
 
     committed=$REPO_OUT
     [[ -d $committed ]] || committed=$SCRATCH/empty
-    if diff -r "$committed" "$work/out" >"$SCRATCH/committed.diff" 2>&1; then
+    if same_tree "$committed" "$work/out" >"$SCRATCH/committed.diff" 2>&1; then
       pass "a fresh render equals the committed out/"
     else
       fail "a fresh render differs from the committed out/ (diff committed fresh):"
@@ -180,7 +211,6 @@ else
 
   # As CI runs it: without any identity (kforge keeps Secret files whose keys
   # and recipients are unchanged, see docs/secrets.md).
-  unset SOPS_AGE_KEY_FILE
   check_rc=0
   "$KFORGE" render --check >"$SCRATCH/check.log" 2>&1 || check_rc=$?
   case $check_rc in
@@ -205,7 +235,7 @@ if [[ -d $OUT ]]; then
     -name kustomization.yaml -printf '%h\n' | sort)
 fi
 if [[ ${#kdirs[@]} -eq 0 ]]; then
-  echo "warning: no $(rel "$OUT")/*/*/kustomization.yaml found; nothing to build"
+  fail "no $(rel "$OUT")/*/*/kustomization.yaml found: nothing for kubectl kustomize to build"
 fi
 for dir in "${kdirs[@]}"; do
   name=$(rel "$dir")
@@ -302,12 +332,15 @@ if [[ $n -gt 0 ]]; then
     done <"$SCRATCH/kv.$b.files"
   done
 else
-  echo "no core Kubernetes objects under $(rel "$OUT")"
+  fail "no core Kubernetes objects under $(rel "$OUT"): nothing for kubernetes-validate to check"
 fi
 
 # ------------------------------------------------------------- yamllint ----
 
 header "yamllint"
+if [[ ! -d $OUT ]]; then
+  fail "yamllint: $(rel "$OUT") does not exist"
+fi
 for target in "$OUT" "$ROOT/blueprints" "$ROOT/overlays"; do
   [[ -d $target ]] || continue
   if "$TOOLS_BIN/yamllint" -c "$ROOT/.yamllint.yaml" -f parsable "$target" \

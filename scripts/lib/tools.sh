@@ -59,8 +59,12 @@ install_commands() {
   fi
 }
 
+# What scripts/test.sh needs: shellcheck, age-keygen for tests/secrets.rs,
+# kubectl for the interop checks, and go and jq to fetch the pinned
+# third-party data (scripts/lib/thirdparty.sh).
 install_debian_tools() {
-  install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq
+  install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq \
+    kubectl=kubectl go=golang-go
 }
 
 # What scripts/bench.sh needs besides the venv: GNU time for peak RSS and

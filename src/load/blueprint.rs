@@ -1,4 +1,4 @@
-//! The serde types of the blueprint format v1alpha1 (`../shared/BLUEPRINT.md`).
+//! The serde types of the blueprint format v1alpha1 (`BLUEPRINT.md` of the shared notes).
 //!
 //! Every struct denies unknown fields; the JSON Schema in `schemas/` is derived from these
 //! types, so a doc comment here is also the hover text an editor shows.
