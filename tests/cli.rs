@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -16,11 +15,8 @@ struct Repo {
     dir: tempfile::TempDir,
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Run, run_kforge};
 
 impl Repo {
     fn new() -> Repo {
@@ -62,20 +58,9 @@ impl Repo {
 
     /// Runs kforge with extra environment variables (and no age identity unless given).
     fn kforge_with(&self, args: &[&str], env: &[(&str, &Path)]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_kforge"))
-            .args(args)
-            .current_dir(self.path())
-            .env("NO_COLOR", "1")
-            .env_remove("SOPS_AGE_KEY_FILE")
-            .env_remove("SOPS_AGE_KEY")
-            .envs(env.iter().copied())
-            .output()
-            .unwrap();
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        let env: Vec<(&str, &std::ffi::OsStr)> =
+            env.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+        run_kforge(self.path(), args, &env, None)
     }
 }
 

@@ -7,11 +7,8 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod common;
+use common::{Run, run_kforge};
 
 /// Runs kforge in a fresh repository holding `blueprints/app.yaml` (when given).
 fn kforge(blueprint: Option<&str>, args: &[&str]) -> Run {
@@ -20,17 +17,7 @@ fn kforge(blueprint: Option<&str>, args: &[&str]) -> Run {
         fs::create_dir_all(dir.path().join("blueprints")).unwrap();
         fs::write(dir.path().join("blueprints/app.yaml"), text).unwrap();
     }
-    let output = Command::new(env!("CARGO_BIN_EXE_kforge"))
-        .args(args)
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    run_kforge(dir.path(), args, &[], None)
 }
 
 const HARDENED: &str = "      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
