@@ -2,7 +2,7 @@
 //! the line a value came from. Reads yaml-rust2's parser events directly (see ARCHITECTURE.md
 //! for why).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::ops::{Bound, Range};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -38,9 +38,58 @@ pub struct SpanMap {
     /// The spans in document order, until the first of the two views below takes them.
     unsorted: Mutex<Option<Vec<(String, FieldSpan)>>>,
     /// For lookups, when the map was not sorted first; `None` when the sorted view took them.
-    hashed: OnceLock<Option<HashMap<String, FieldSpan>>>,
+    hashed: OnceLock<Option<Hashed>>,
     /// In pointer order, for subtrees.
     sorted: OnceLock<BTreeMap<String, FieldSpan>>,
+}
+
+/// The spans in document order, found by a sorted index of their pointers' hashes: a
+/// lookup is a binary search, and the index adds 16 bytes a field where a hash map of the
+/// pointers would allocate its whole table anew (memory this machine pays for in page
+/// faults, once per run with findings).
+#[derive(Debug)]
+struct Hashed {
+    fields: Vec<(String, FieldSpan)>,
+    /// (hash of the pointer, position in `fields`), sorted.
+    index: Vec<(u64, usize)>,
+}
+
+impl Hashed {
+    fn new(fields: Vec<(String, FieldSpan)>) -> Hashed {
+        let mut index: Vec<(u64, usize)> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, (pointer, _))| (hash(pointer), i))
+            .collect();
+        index.sort_unstable();
+        Hashed { fields, index }
+    }
+
+    /// The span of exactly `pointer`; of two fields with one pointer, the later (as a map
+    /// built in document order would keep).
+    fn get(&self, pointer: &str) -> Option<&FieldSpan> {
+        let wanted = hash(pointer);
+        let start = self.index.partition_point(|(h, _)| *h < wanted);
+        self.index[start..]
+            .iter()
+            .take_while(|(h, _)| *h == wanted)
+            .map(|(_, i)| &self.fields[*i])
+            .filter(|(p, _)| p == pointer)
+            .map(|(_, field)| field)
+            .last()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(String, FieldSpan)> {
+        self.fields.iter()
+    }
+}
+
+/// A fixed hash of a pointer (the same in every run).
+fn hash(pointer: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    pointer.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl Clone for SpanMap {
@@ -81,7 +130,7 @@ impl SpanMap {
                 .hashed
                 .get_or_init(|| None)
                 .iter()
-                .flatten()
+                .flat_map(Hashed::iter)
                 .map(|(pointer, field)| (pointer.clone(), field.clone()))
                 .collect(),
         })
@@ -92,10 +141,9 @@ impl SpanMap {
         if let Some(sorted) = self.sorted.get() {
             return sorted.get(pointer);
         }
-        let hashed = self.hashed.get_or_init(|| {
-            self.take_unsorted()
-                .map(|fields| fields.into_iter().collect())
-        });
+        let hashed = self
+            .hashed
+            .get_or_init(|| self.take_unsorted().map(Hashed::new));
         match hashed {
             Some(hashed) => hashed.get(pointer),
             // The sorted view took them first; this waits until they are sorted.
