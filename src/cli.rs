@@ -251,14 +251,14 @@ fn environment_variable(name: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(name)
 }
 
-/// Plans and compiles the blueprints named (or all) for the environments asked (or all);
-/// warnings are printed here, problems are left to the caller.
+/// Plans and compiles the blueprints named (or all) for the environments asked (or all).
+/// The warnings are returned for the caller to print with whatever else it finds, so that
+/// `--output json` prints one document.
 fn compile_all(
     tree: &WorkTree,
     given: &[PathBuf],
     envs: &[String],
-    output: Report,
-) -> Result<Vec<Rendered>, Failure> {
+) -> Result<(Vec<Rendered>, Vec<Diagnostic>), Failure> {
     crate::validate::render::warm_up_in_background();
     let given = given
         .iter()
@@ -266,10 +266,15 @@ fn compile_all(
         .collect::<Result<Vec<_>, _>>()?;
     let plan = Plan::new(tree, &given, envs)?;
     let compiled = pipeline::compile_all(plan, tree, &environment_variable)?;
-    if !compiled.warnings.is_empty() {
-        print_diagnostics(&compiled.warnings, output);
+    Ok((compiled.renderings, compiled.warnings))
+}
+
+/// Prints a run's diagnostics: in text only when there are some, as JSON always (an empty
+/// `findings` list says there were none).
+fn print_findings(diagnostics: &[Diagnostic], output: Report) {
+    if !diagnostics.is_empty() || output.output == Output::Json {
+        print_diagnostics(diagnostics, output);
     }
-    Ok(compiled.renderings)
 }
 
 fn describe(changes: &Changes) -> String {
@@ -294,8 +299,8 @@ fn render(
         Ok(tree) => tree,
         Err(error) => return report_failure(error.into(), output),
     };
-    let mut renderings = match compile_all(&tree, blueprints, envs, output) {
-        Ok(r) => r,
+    let (mut renderings, mut findings) = match compile_all(&tree, blueprints, envs) {
+        Ok(compiled) => compiled,
         // A blueprint whose objects fail review is invalid input for render.
         Err(failure) => {
             report_failure(failure, output);
@@ -306,21 +311,18 @@ fn render(
     // Every Secret is encrypted before anything is written, so a problem writes nothing.
     let mut sealed = Vec::new();
     if renderings.iter().any(|r| !r.secrets.is_empty()) {
-        let keys = match sealing::read_keys(&tree) {
-            Ok(keys) => keys,
-            Err(problems) => {
-                print_diagnostics(&problems, output);
-                return Exit::BadInput;
-            }
-        };
-        match output::seal_all(&mut renderings, out, tree.root(), &keys, &snapshot) {
+        let done = sealing::read_keys(&tree)
+            .and_then(|keys| output::seal_all(&mut renderings, out, tree.root(), &keys, &snapshot));
+        match done {
             Ok(done) => sealed = done,
             Err(problems) => {
-                print_diagnostics(&problems, output);
+                findings.extend(problems);
+                print_findings(&findings, output);
                 return Exit::BadInput;
             }
         }
     }
+    print_findings(&findings, output);
     let reports = match output::write_all(&renderings, out, check_only, &snapshot) {
         Ok(reports) => reports,
         Err(error) => return report_failure(error.into(), output),
@@ -386,8 +388,8 @@ fn check_command(blueprints: &[PathBuf], envs: &[String], output: Report) -> Exi
         Ok(tree) => tree,
         Err(error) => return report_failure(error.into(), output),
     };
-    let renderings = match compile_all(&tree, blueprints, envs, output) {
-        Ok(renderings) => renderings,
+    let (renderings, mut findings) = match compile_all(&tree, blueprints, envs) {
+        Ok(compiled) => compiled,
         Err(failure) => return report_failure(failure, output),
     };
     // Secrets need recipients for the tree they would go to (the default `out/`).
@@ -397,10 +399,12 @@ fn check_command(blueprints: &[PathBuf], envs: &[String], output: Report) -> Exi
             Err(problems) => problems,
         };
         if !problems.is_empty() {
-            print_diagnostics(&problems, output);
+            findings.extend(problems);
+            print_findings(&findings, output);
             return Exit::BadInput;
         }
     }
+    print_findings(&findings, output);
     for rendering in &renderings {
         eprintln!(
             "{}/{}: ok ({} objects)",

@@ -430,6 +430,20 @@ fn errors_as_json() {
 }
 
 #[test]
+fn a_clean_check_as_json_is_one_document_with_no_findings() {
+    let repo = Repo::with_examples();
+    let run = repo.kforge(&["check", "blueprints/minimal.yaml", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json, serde_json::json!({"findings": []}));
+    // With a warning, still one document on stdout.
+    let run = repo.kforge(&["check", "--output", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["findings"][0]["rule"], "not-implemented");
+}
+
+#[test]
 fn a_file_reference_may_not_leave_the_repository() {
     let repo = Repo::new();
     repo.write(
