@@ -492,8 +492,7 @@ fn show(blueprint: Option<&str>, env: &str) -> Exit {
         parsed.name.as_deref().unwrap_or_default()
     );
     print!("{}", overlay::show(document, &spans));
-    let base_dir = PathBuf::from(parsed.path.parent().as_str());
-    let problems = match load::from_document(document, spans, base_dir) {
+    let problems = match load::from_document(document, spans, parsed.base_dir()) {
         Ok(loaded) => check::check(&loaded),
         Err(problems) => problems,
     };

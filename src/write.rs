@@ -415,8 +415,7 @@ fn swap(staging: &Path, dir: &Path) -> Result<(), WriteError> {
         Ok(()) => fs::remove_dir_all(staging).map_err(io_error(staging)),
         // File systems without RENAME_EXCHANGE: two renames, with a short window in between.
         Err(_) => {
-            let old = staging.with_extension("old");
-            debug_assert_eq!(old, old_dir(dir));
+            let old = old_dir(dir);
             fs::rename(dir, &old).map_err(io_error(dir))?;
             fs::rename(staging, dir).map_err(io_error(dir))?;
             fs::remove_dir_all(&old).map_err(io_error(&old))

@@ -80,23 +80,25 @@ struct Placed {
     object: String,
 }
 
+/// The validator for the version and CRDs asked for, and the manifests to validate.
+fn prepare(args: &ValidateArgs) -> Result<(Validator, Vec<Input>), Error> {
+    let validator = Validator::new(&args.kubernetes_version).map_err(Error::Usage)?;
+    let validator = validator
+        .with_crds(read_crds(&args.crds)?)
+        .ignore_missing_schemas(args.ignore_missing_schemas);
+    Ok((validator, read_inputs(&args.paths)?))
+}
+
 /// Runs `kforge validate`; returns the exit code.
 pub fn run(args: &ValidateArgs) -> Exit {
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let prepared = Validator::new(&args.kubernetes_version)
-        .map_err(Error::Usage)
-        .and_then(|validator| Ok((validator, read_crds(&args.crds)?)))
-        .and_then(|(validator, crds)| Ok((validator, crds, read_inputs(&args.paths)?)));
-    let (validator, crds, inputs) = match prepared {
+    let (validator, inputs) = match prepare(args) {
         Ok(prepared) => prepared,
         Err(error) => {
             super::print_error(&error, matches!(args.output, Format::Json));
             return Exit::BadInput;
         }
     };
-    let validator = validator
-        .with_crds(crds)
-        .ignore_missing_schemas(args.ignore_missing_schemas);
     let parsed: Vec<_> = inputs
         .par_iter()
         .map(|input| parse_manifests(&input.text, input.json))

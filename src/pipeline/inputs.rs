@@ -11,14 +11,11 @@ use crate::expand::{Inputs, SecretBytes};
 use crate::load::Loaded;
 use crate::load::{file_references, secret_references};
 
-/// The blueprint's directory in the repository.
-fn base_dir(loaded: &Loaded) -> Result<RepoPath, String> {
-    RepoPath::new(&loaded.base_dir.to_string_lossy()).map_err(|e| e.to_string())
-}
-
-/// A path as written in the blueprint, relative to its directory.
-fn resolve(loaded: &Loaded, path: &str) -> Result<RepoPath, String> {
-    base_dir(loaded)?.resolve(path).map_err(|_| {
+/// A path as written in the blueprint, relative to its directory `base` (`None` when the
+/// blueprint's own directory is not a repository path, which the pipeline never makes).
+fn resolve(base: Option<&RepoPath>, path: &str) -> Result<RepoPath, String> {
+    let resolved = base.map(|base| base.resolve(path));
+    resolved.and_then(Result::ok).ok_or_else(|| {
         if std::path::Path::new(path).is_absolute() {
             format!("`{path}` is absolute; write a path relative to the blueprint")
         } else {
@@ -46,10 +43,12 @@ pub fn read(
     source: &dyn Source,
     vars: &dyn Fn(&str) -> Option<OsString>,
 ) -> Inputs {
+    let base = RepoPath::new(&loaded.base_dir.to_string_lossy()).ok();
+    let base = base.as_ref();
     let mut files = BTreeMap::new();
     for reference in file_references(loaded) {
         let written = &reference.path;
-        let content = resolve(loaded, written)
+        let content = resolve(base, written)
             .and_then(|path| source.read_text(&path).map_err(|e| reason(&e, written)));
         files.insert(reference.path, content);
     }
@@ -63,7 +62,7 @@ pub fn read(
                 .map(|v| SecretBytes::new(v.into_encoded_bytes()))
                 .ok_or_else(|| format!("the environment variable `{name}` is not set"))
         } else if let Some(path) = &value.from_file {
-            resolve(loaded, path)
+            resolve(base, path)
                 .and_then(|p| {
                     source.read(&p).map_err(|e| match e {
                         Error::Read { .. } => format!("cannot read `{path}`: {}", reason(&e, path)),

@@ -86,6 +86,12 @@ impl Parsed {
     pub fn document(&self) -> (&serde_json::Value, &Arc<SpanMap>) {
         (&self.document, &self.spans)
     }
+
+    /// The directory `fromFile` and `resources` paths are relative to: the blueprint's own,
+    /// in the repository.
+    pub fn base_dir(&self) -> PathBuf {
+        PathBuf::from(self.path.parent().as_str())
+    }
 }
 
 /// One blueprint and the environments a run builds of it: `None` is `base`, the blueprint
@@ -196,10 +202,8 @@ impl Plan {
                 );
             }
         }
-        let overlays = match read_overlays(source) {
-            Ok(overlays) => overlay::by_blueprint(overlays).map_err(Failure::problems),
-            Err(failure) => Err(failure),
-        };
+        let overlays = read_overlays(source)
+            .and_then(|overlays| overlay::by_blueprint(overlays).map_err(Failure::problems));
         let mut overlays = match overlays {
             Ok(o) => o,
             Err(Failure::Problems { diagnostics, .. }) => {
@@ -268,7 +272,7 @@ pub fn environment_name(overlay: Option<&Overlay>) -> &str {
 /// Stage 1: the blueprint as an environment sees it: merged with its overlay,
 /// schema-checked, typed.
 pub fn load(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<Loaded, Vec<Diagnostic>> {
-    let base_dir = PathBuf::from(parsed.path.parent().as_str());
+    let base_dir = parsed.base_dir();
     match overlay {
         Some(overlay) => {
             let (document, spans) = overlay::merge(&parsed.document, &parsed.spans, overlay)?;
@@ -407,12 +411,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
     } = reviewed;
     let tree = emit::emit(loaded.name(), &objects);
     expand::forget_secret_values(&mut objects);
-    let tree = tree.map_err(|errors| {
-        errors
-            .into_iter()
-            .chain(warnings.clone())
-            .collect::<Vec<_>>()
-    })?;
+    let tree = match tree {
+        Ok(tree) => tree,
+        Err(errors) => return Err(errors.into_iter().chain(warnings).collect()),
+    };
     let spec = &loaded.blueprint.spec;
     let secrets = objects
         .iter()

@@ -13,7 +13,7 @@ use super::error::Error;
 use super::source::{RepoPath, Source};
 use crate::diagnostic::Diagnostic;
 use crate::secrets::recipients::SopsConfig;
-use crate::secrets::{Outcome, RecipientSource, Sealing, SecretFile, seal};
+use crate::secrets::{Outcome, RecipientSource, Sealing, recipients_of, seal};
 use crate::write::{self, Changes, Snapshot};
 
 /// What Secrets are sealed with, gathered once per run.
@@ -71,23 +71,13 @@ pub fn check_recipients(
         .flat_map(|rendering| {
             let dir = rendering.dir(out);
             let source = recipients(rendering, keys);
-            rendering.secrets.iter().filter_map(move |secret| {
-                let display = dir.join(&secret.path);
-                let reason = source.for_file(&root.join(&display)).err()?;
-                Some(no_recipients(secret, &display, &reason))
-            })
+            rendering
+                .secrets
+                .iter()
+                .filter_map(move |secret| recipients_of(secret, &dir, root, &source).err())
+                .map(|problem| *problem)
         })
         .collect()
-}
-
-fn no_recipients(secret: &SecretFile, display: &Path, reason: &str) -> Diagnostic {
-    Diagnostic::error(
-        "no-encryption-recipients",
-        format!("cannot encrypt `{}`: {reason}", display.display()),
-    )
-    .path(secret.field.clone())
-    .at(secret.origin.clone(), "this Secret")
-    .help("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`) or a `.sops.yaml` creation rule for this path; kforge never writes a Secret in plain text")
 }
 
 /// What sealing did to the Secret files of one tree, by path inside it.

@@ -106,12 +106,35 @@ pub fn seal(
 }
 
 /// A problem with one Secret file (boxed: diagnostics are large and errors rare).
-type Problem = Box<Diagnostic>;
+pub type Problem = Box<Diagnostic>;
 
 fn error(secret: &SecretFile, code: &'static str, message: String) -> Diagnostic {
     Diagnostic::error(code, message)
         .path(secret.field.clone())
         .at(secret.origin.clone(), "produces this Secret")
+}
+
+/// The recipients of a Secret file that goes to `dir` (relative to `cwd`), or the error that
+/// stops it from being written: kforge never writes a Secret it cannot encrypt. `render`
+/// meets it sealing, `check` asks it ahead.
+pub fn recipients_of(
+    secret: &SecretFile,
+    dir: &Path,
+    cwd: &Path,
+    recipients: &RecipientSource,
+) -> Result<Vec<x25519::Recipient>, Problem> {
+    let display = dir.join(&secret.path);
+    recipients
+        .for_file(&cwd.join(&display))
+        .map_err(|reason| {
+            error(
+                secret,
+                "no-encryption-recipients",
+                format!("cannot encrypt `{}`: {reason}", display.display()),
+            )
+            .help("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`) or a `.sops.yaml` creation rule for this path; kforge never writes a Secret in plain text")
+            .into()
+        })
 }
 
 /// The comment lines a file starts with (kforge's header), and the rest.
@@ -154,21 +177,7 @@ fn seal_one(
         // Already a SOPS document (a raw resource): written as given.
         return Ok(None);
     }
-    let display = sealing.dir.join(&secret.path);
-    let recipients = sealing
-        .recipients
-        .for_file(&sealing.cwd.join(&display))
-        .map_err(|reason| {
-            error(
-                secret,
-                "no-encryption-recipients",
-                format!(
-                    "cannot encrypt `{}`: {reason}",
-                    display.display()
-                ),
-            )
-            .help("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`) or a `.sops.yaml` creation rule for this path; kforge never writes a Secret in plain text")
-        })?;
+    let recipients = recipients_of(secret, sealing.dir, sealing.cwd, sealing.recipients)?;
     let result = choose(&plain, header, &recipients, secret, sealing, rng);
     zeroize_yaml(&mut plain);
     result.map(Some)
