@@ -21,7 +21,7 @@ pub mod inputs;
 pub mod output;
 pub mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -496,7 +496,7 @@ pub fn compile_all(
     });
     let mut renderings = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut shown = BTreeSet::new();
+    let mut shown = rustc_hash::FxHashSet::default();
     // Jobs run base first, so a problem every environment shares is reported once, plain;
     // one that only an overlay brings says which environment it is in.
     for (overlay, result) in overlays.iter().zip(results) {
