@@ -688,3 +688,42 @@ fn env_narrows_render_and_check_to_those_environments() {
         unknown.stderr
     );
 }
+
+#[test]
+fn replicas_an_overlay_sets_on_an_autoscaled_app_are_a_warning_at_the_overlay() {
+    let repo = Repo::new();
+    let fixtures = Path::new(ROOT).join("tests/fixtures/overlays");
+    let base = fs::read_to_string(fixtures.join("base.yaml")).unwrap();
+    // The base autoscales `web` instead of fixing its count.
+    let base = base.replace(
+        "      replicas: 2\n",
+        "      autoscale: {minReplicas: 2, maxReplicas: 6, cpuUtilization: 70}\n",
+    );
+    repo.write("blueprints/shop.yaml", &base);
+    repo.write(
+        "overlays/prod.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Overlay\nmetadata:\n  name: prod\nspec:\n  blueprint: shop\n  patch:\n    apps:\n      - name: web\n        replicas: 4\n",
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning[ignored-field]: spec.apps[0].replicas: `replicas: 4` has no effect"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> overlays/prod.yaml:10:9"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(environment `prod`)"),
+        "{}",
+        run.stderr
+    );
+    // The HPA keeps the count: the Deployment leaves `replicas` out.
+    let deployment =
+        fs::read_to_string(repo.path().join("out/shop/prod/shop/deployment-web.yaml")).unwrap();
+    assert!(!deployment.contains("replicas:"), "{deployment}");
+}

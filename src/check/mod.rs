@@ -16,6 +16,9 @@ use crate::load::Loaded;
 use crate::model::field_path;
 use crate::suggest;
 
+/// The code of a warning about a field that has no effect in its context.
+pub const IGNORED: &str = "ignored-field";
+
 /// Collects diagnostics and knows where each blueprint field stands.
 pub(crate) struct Ctx<'a> {
     pub loaded: &'a Loaded,
@@ -52,6 +55,17 @@ impl<'a> Ctx<'a> {
     ) -> &mut Diagnostic {
         let span = self.loaded.spans.key(pointer);
         self.push(code, pointer, message, span, label)
+    }
+
+    /// A warning at the key of the field at `pointer`: a field that has no effect where it
+    /// stands. The message says why.
+    pub fn ignored(&mut self, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+        let span = self.loaded.spans.key(pointer);
+        let diagnostic = Diagnostic::warning(IGNORED, message)
+            .path(field_path(pointer))
+            .at(span, label);
+        self.out.push(diagnostic);
+        self.last()
     }
 
     fn push(
@@ -197,7 +211,7 @@ mod tests {
 pub(crate) mod testing {
     use std::path::PathBuf;
 
-    use crate::diagnostic::{Diagnostic, SourceFile};
+    use crate::diagnostic::{Diagnostic, Severity, SourceFile};
     use crate::load::{Loaded, load_blueprint};
 
     pub const HEAD: &str =
@@ -214,12 +228,21 @@ pub(crate) mod testing {
         }
     }
 
-    /// The (code, line:col, message) of every finding for a spec.
+    /// The (code, line:col, message) of every error for a spec.
     pub fn findings(spec: &str) -> Vec<(String, String, String)> {
+        described(spec, Severity::Error)
+    }
+
+    /// The (code, line:col, message) of every warning for a spec.
+    pub fn warnings(spec: &str) -> Vec<(String, String, String)> {
+        described(spec, Severity::Warning)
+    }
+
+    fn described(spec: &str, severity: Severity) -> Vec<(String, String, String)> {
         let loaded = load(spec);
         super::check(&loaded)
             .into_iter()
-            .filter(Diagnostic::is_error)
+            .filter(|d| d.severity == severity)
             .map(|d: Diagnostic| {
                 let at = d
                     .location()

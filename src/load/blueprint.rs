@@ -849,6 +849,19 @@ pub enum ServiceType {
     None,
 }
 
+impl ServiceType {
+    /// The name the blueprint spells.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+            ServiceType::Headless => "Headless",
+            ServiceType::None => "None",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressSpec {
