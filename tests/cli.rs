@@ -230,7 +230,7 @@ fn render_check_reports_stale_output_and_writes_nothing() {
     let minimal = repo.path().join("blueprints/minimal.yaml");
     let text = fs::read_to_string(&minimal)
         .unwrap()
-        .replace("nginx:1.27.2", "nginx:1.27.3");
+        .replace("nginx-unprivileged:1.27.2", "nginx-unprivileged:1.27.3");
     fs::write(&minimal, text).unwrap();
     let before = snapshot_tree(&repo.path().join("out"));
     let run = repo.kforge(&["render", "--check"]);
@@ -251,7 +251,10 @@ fn stale_owned_files_go_and_foreign_files_stay() {
     let minimal = repo.path().join("blueprints/minimal.yaml");
     let text = fs::read_to_string(&minimal)
         .unwrap()
-        .replace("      ports: [{name: http, port: 80}]\n", "")
+        .replace(
+            "      ports: [{name: http, port: 8080, servicePort: 80}]\n",
+            "",
+        )
         .replace(
             "      probes: {liveness: {tcp: http}, readiness: {http: {path: /, port: http}}}\n",
             "",
@@ -637,7 +640,7 @@ fn show_prints_the_merged_blueprint_with_each_fields_source() {
     // The patched image comes from the overlay, the untouched port from the blueprint.
     assert!(
         run.stdout
-            .contains("image: \"nginx:1.27.3\"  # overlays/prod.yaml:"),
+            .contains("image: \"nginxinc/nginx-unprivileged:1.27.3\"  # overlays/prod.yaml:"),
         "{}",
         run.stdout
     );

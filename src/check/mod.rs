@@ -9,6 +9,7 @@ mod cluster;
 mod lint;
 mod names;
 mod secrets;
+pub mod security;
 mod storage;
 
 use crate::diagnostic::Diagnostic;
@@ -175,6 +176,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     storage::check(&mut ctx);
     apps::check(&mut ctx);
     secrets::check(&mut ctx);
+    security::check(&mut ctx);
     cluster::check(&mut ctx);
     lint::check(&mut ctx);
     not_yet(&mut ctx);

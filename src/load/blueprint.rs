@@ -775,9 +775,25 @@ pub enum HttpScheme {
     Https,
 }
 
+/// How an app's containers are locked down: the Pod Security Standards profile they meet,
+/// `restricted` unless the app relaxes it with a reason. kforge fills in what the profile
+/// asks for (see `docs/blueprint.md`); the fields below refine it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecurityContext {
+    /// The Pod Security Standards level the app's pods meet. `restricted` (the default):
+    /// non-root, no privilege escalation, every capability dropped (`NET_BIND_SERVICE` may be
+    /// added back), the runtime's seccomp profile, a read-only root filesystem with an
+    /// `emptyDir` at `/tmp`. `baseline` allows root and the default capabilities;
+    /// `privileged` allows host namespaces, host paths and privileged containers. The
+    /// namespace's `pod-security.kubernetes.io` labels follow its most permissive app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<PodSecurityLevel>,
+    /// Why the app needs a profile below `restricted`; required with `baseline` or
+    /// `privileged`. Carried on the workload as the `kforge.io/pod-security-reason`
+    /// annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_non_root: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -795,6 +811,46 @@ pub struct SecurityContext {
     pub allow_privilege_escalation: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
+}
+
+/// A Pod Security Standards level, from the most locked down to the most permissive.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurityLevel {
+    #[default]
+    Restricted,
+    Baseline,
+    Privileged,
+}
+
+impl PodSecurityLevel {
+    /// The level's name, as Pod Security admission labels spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodSecurityLevel::Restricted => "restricted",
+            PodSecurityLevel::Baseline => "baseline",
+            PodSecurityLevel::Privileged => "privileged",
+        }
+    }
+}
+
+impl SecurityContext {
+    /// The app's level: `restricted` unless it says otherwise.
+    pub fn level(&self) -> PodSecurityLevel {
+        self.profile.unwrap_or_default()
+    }
+}
+
+impl App {
+    /// The Pod Security Standards level the app's pods meet.
+    pub fn security_level(&self) -> PodSecurityLevel {
+        self.security_context
+            .as_ref()
+            .map(SecurityContext::level)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
