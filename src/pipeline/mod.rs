@@ -33,7 +33,7 @@ use crate::model::Object;
 use crate::model::artifact::ArtifactTree;
 use crate::overlay::{self, Overlay};
 use crate::secrets::SecretFile;
-use crate::{check, emit, expand, load, review};
+use crate::{check, delivery, emit, expand, load, review};
 
 pub use error::Error;
 pub use source::{MemoryFiles, RepoPath, Source, WorkTree};
@@ -402,14 +402,19 @@ impl Drop for Rendered {
     }
 }
 
-/// Stage 5: the artifact tree.
+/// Stage 5: the artifact tree, with the delivery objects and the stage kustomizations of
+/// `spec.delivery` (and Argo CD's sync waves on the objects).
 pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> {
     let Reviewed {
         loaded,
         mut objects,
         warnings,
     } = reviewed;
-    let tree = emit::emit(loaded.name(), &objects);
+    delivery::annotate(&loaded, &mut objects);
+    let tree = emit::emit(loaded.name(), &objects).and_then(|mut tree| {
+        delivery::lay_out(&loaded, env, &objects, &mut tree)?;
+        Ok(tree)
+    });
     expand::forget_secret_values(&mut objects);
     let tree = match tree {
         Ok(tree) => tree,

@@ -1,0 +1,228 @@
+//! Delivery, beside emit: the objects that tell Flux or Argo CD how to apply an environment
+//! (`spec.delivery`), written to `out/<blueprint>/<env>/delivery/{flux,argocd}/` and listed
+//! in no kustomization (a user applies them once, or a Flux root / app of apps picks them
+//! up), and the order the environment's own objects are applied in.
+//!
+//! Layout for Flux, which applies one directory per Kustomization: the environment's
+//! `kustomization.yaml` still lists every object, `_cluster/kustomization.yaml` lists the
+//! cluster-scoped ones (the cluster stage), each namespace directory gets a
+//! `kustomization.yaml` of its own, and `_apps/kustomization.yaml` lists those directories
+//! (the apps stage): kustomize refuses files outside a kustomization's directory but takes
+//! other directories. Every object is in exactly one stage.
+//!
+//! Architecture invariant: typed objects (`flux.rs`, `argocd.rs`) serialised by `emit`, no
+//! text templates; a function of the blueprint and the objects alone.
+
+pub mod argocd;
+pub mod flux;
+pub mod order;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostic::Diagnostic;
+use crate::emit::{self, CLUSTER_DIR, KUSTOMIZATION};
+use crate::expand::Labels;
+use crate::load::Loaded;
+use crate::model::artifact::{Artifact, ArtifactKind, ArtifactTree};
+use crate::model::{Object, field_path};
+
+pub use order::{Stage, stage, wave};
+
+/// The annotation Argo CD orders a sync by.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+/// The directory of the delivery objects in an environment's tree.
+pub const DELIVERY_DIR: &str = "delivery";
+/// The directory of the apps stage's kustomization.
+pub const APPS_DIR: &str = "_apps";
+/// Where the rendered trees lie in the Git repository the controllers read: `out/` at its
+/// root, as `kforge render` writes it (`--out` is for scratch renders).
+pub const REPOSITORY_OUT: &str = "out";
+
+/// One environment, as the delivery objects name it.
+pub struct Environment<'a> {
+    pub blueprint: &'a str,
+    pub env: &'a str,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Environment<'_> {
+    /// The name of the environment's GitRepository and Application: `<blueprint>-<env>`.
+    pub fn object_name(&self) -> String {
+        format!("{}-{}", self.blueprint, self.env)
+    }
+
+    /// The environment's directory in the repository: `out/<blueprint>/<env>`.
+    pub fn repository_dir(&self) -> String {
+        format!("{REPOSITORY_OUT}/{}/{}", self.blueprint, self.env)
+    }
+}
+
+/// Puts the Argo CD sync wave on every object, when the blueprint delivers with Argo CD.
+pub fn annotate(loaded: &Loaded, objects: &mut [Object]) {
+    let argocd = loaded
+        .blueprint
+        .spec
+        .delivery
+        .as_ref()
+        .and_then(|d| d.argocd.as_ref());
+    if argocd.is_none() {
+        return;
+    }
+    for object in objects {
+        let wave = Value::String(wave(object).to_string());
+        let Some(metadata) = object
+            .body
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let annotations = metadata
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(annotations) = annotations.as_object_mut() {
+            annotations.insert(SYNC_WAVE.to_owned(), wave);
+        }
+    }
+}
+
+/// Adds the stage kustomizations and the delivery objects of one environment to its tree.
+/// An environment with Secrets that Flux could not decrypt is an error at `spec.delivery.flux`.
+pub fn lay_out(
+    loaded: &Loaded,
+    env: &str,
+    objects: &[Object],
+    tree: &mut ArtifactTree,
+) -> Result<(), Vec<Diagnostic>> {
+    let Some(delivery) = &loaded.blueprint.spec.delivery else {
+        return Ok(());
+    };
+    let environment = Environment {
+        blueprint: loaded.name(),
+        env,
+        labels: Labels::new(&loaded.blueprint).all(&format!("{}-{env}", loaded.name())),
+    };
+    let mut files: Vec<(String, Artifact)> = Vec::new();
+    if let Some(flux) = &delivery.flux {
+        if flux.decryption_secret.is_none()
+            && let Some(secret) = objects.iter().find(|o| o.is_secret())
+        {
+            return Err(vec![missing_decryption(loaded, secret)]);
+        }
+        let stages = stage_kustomizations(loaded.name(), objects, &mut files);
+        let (repository, kustomizations) = flux::objects(&environment, delivery, flux, &stages);
+        files.push(delivery_file(loaded.name(), "flux", &repository));
+        for kustomization in &kustomizations {
+            files.push(delivery_file(loaded.name(), "flux", kustomization));
+        }
+    }
+    if let Some(argocd) = &delivery.argocd {
+        let application = argocd::application(&environment, delivery, argocd);
+        files.push(delivery_file(loaded.name(), "argocd", &application));
+    }
+    for (path, artifact) in files {
+        if tree.insert(path.clone(), artifact).is_err() {
+            return Err(vec![
+                Diagnostic::error(
+                    "duplicate-object",
+                    format!("two files would be written to `{path}`"),
+                )
+                .path("spec.delivery"),
+            ]);
+        }
+    }
+    Ok(())
+}
+
+/// The error for Secrets Flux could not decrypt, at `spec.delivery.flux` and the Secret.
+fn missing_decryption(loaded: &Loaded, secret: &Object) -> Diagnostic {
+    Diagnostic::error(
+        "missing-decryption-secret",
+        "Flux cannot apply this environment's SOPS-encrypted Secrets: `spec.delivery.flux` names no `decryptionSecret`",
+    )
+    .path("spec.delivery.flux")
+    .at(loaded.spans.key("/spec/delivery/flux"), "no decryptionSecret")
+    .also(
+        loaded.spans.key(&secret.origin),
+        format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
+    )
+    .help("create the age identity as a Secret beside Flux (`kubectl -n flux-system create secret generic sops-age --from-file=identity.agekey=key.txt`) and set `decryptionSecret: sops-age`; see docs/delivery.md")
+}
+
+/// Writes `_cluster/kustomization.yaml`, a `kustomization.yaml` per namespace directory and
+/// `_apps/kustomization.yaml`, and returns the stages that have objects, in order.
+fn stage_kustomizations(
+    blueprint: &str,
+    objects: &[Object],
+    files: &mut Vec<(String, Artifact)>,
+) -> Vec<flux::StagePlan> {
+    let mut cluster: Vec<String> = Vec::new();
+    let mut namespaces: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut secrets: BTreeSet<Stage> = BTreeSet::new();
+    for object in objects {
+        if object.is_secret() {
+            secrets.insert(stage(object));
+        }
+        let path = emit::object_path(object);
+        match object.namespace.as_deref() {
+            None => cluster.push(path),
+            Some(namespace) => namespaces.entry(namespace).or_default().push(path),
+        }
+    }
+    let listing = |dir: &str, paths: &[String]| {
+        let mut paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        emit::sort_resources(&mut paths);
+        let relative: Vec<&str> = paths
+            .iter()
+            .map(|p| {
+                p.strip_prefix(dir)
+                    .and_then(|p| p.strip_prefix('/'))
+                    .unwrap_or(p)
+            })
+            .collect();
+        (
+            format!("{dir}/{KUSTOMIZATION}"),
+            emit::kustomization(blueprint, &relative),
+        )
+    };
+    let mut stages = Vec::new();
+    if !cluster.is_empty() {
+        files.push(listing(CLUSTER_DIR, &cluster));
+        stages.push(flux::StagePlan {
+            stage: Stage::Cluster,
+            dir: CLUSTER_DIR,
+            has_secrets: secrets.contains(&Stage::Cluster),
+        });
+    }
+    if !namespaces.is_empty() {
+        for (namespace, paths) in &namespaces {
+            files.push(listing(namespace, paths));
+        }
+        let dirs: Vec<String> = namespaces.keys().map(|n| format!("../{n}")).collect();
+        let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+        files.push((
+            format!("{APPS_DIR}/{KUSTOMIZATION}"),
+            emit::kustomization(blueprint, &dirs),
+        ));
+        stages.push(flux::StagePlan {
+            stage: Stage::Apps,
+            dir: APPS_DIR,
+            has_secrets: secrets.contains(&Stage::Apps),
+        });
+    }
+    stages
+}
+
+/// One delivery object as a file of `delivery/<controller>/`.
+fn delivery_file(blueprint: &str, controller: &str, object: &impl Serialize) -> (String, Artifact) {
+    let body = serde_json::to_value(object).unwrap_or(Value::Null);
+    let text = format!("{}{}", emit::header(blueprint), emit::canonical_yaml(&body));
+    let object = Object::from_body(body, String::new());
+    (
+        format!("{DELIVERY_DIR}/{controller}/{}", emit::file_name(&object)),
+        Artifact::new(ArtifactKind::Delivery, text),
+    )
+}
