@@ -146,7 +146,10 @@ fn missing_decryption(loaded: &Loaded, secret: &Object) -> Diagnostic {
     .path("spec.delivery.flux")
     .at(loaded.spans.key("/spec/delivery/flux"), "no decryptionSecret")
     .also(
-        loaded.spans.key(&secret.origin),
+        loaded
+            .spans
+            .value(&format!("{}/name", secret.origin))
+            .or_else(|| loaded.spans.key(&secret.origin)),
         format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
     )
     .help("create the age identity as a Secret beside Flux (`kubectl -n flux-system create secret generic sops-age --from-file=identity.agekey=key.txt`) and set `decryptionSecret: sops-age`; see docs/delivery.md")
