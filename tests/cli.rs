@@ -525,6 +525,28 @@ fn the_decryption_hint_is_followed_by_a_decrypting_kustomization() {
         !cluster.contains("decryption"),
         "no Secrets there: {cluster}"
     );
+    // Argo CD does not decrypt SOPS by itself: without a plugin that is a warning.
+    repo.write(
+        "blueprints/s.yaml",
+        &format!("{delivered}    argocd: {{}}\n"),
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning[argocd-without-decryption]")
+            && run.stderr.contains("--> blueprints/s.yaml:15:5"),
+        "{}",
+        run.stderr
+    );
+    let with_plugin = format!("{delivered}    argocd: {{plugin: kustomize-sops}}\n");
+    repo.write("blueprints/s.yaml", &with_plugin);
+    let run = repo.kforge(&["render"]);
+    assert!(
+        !run.stderr.contains("argocd-without-decryption"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2-plaintext"));
 }
 
 #[test]

@@ -89,17 +89,21 @@ pub fn annotate(loaded: &Loaded, objects: &mut [Object]) {
     }
 }
 
-/// Adds the stage kustomizations and the delivery objects of one environment to its tree.
-/// An environment with Secrets that Flux could not decrypt is an error at `spec.delivery.flux`.
+/// Adds the stage kustomizations and the delivery objects of one environment to its tree,
+/// and returns the warnings. An environment with Secrets that Flux could not decrypt is an
+/// error at `spec.delivery.flux`; one that Argo CD would apply without a plugin to decrypt
+/// them, a warning at `spec.delivery.argocd`.
 pub fn lay_out(
     loaded: &Loaded,
     env: &str,
     objects: &[Object],
     tree: &mut ArtifactTree,
-) -> Result<(), Vec<Diagnostic>> {
+) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
     let Some(delivery) = &loaded.blueprint.spec.delivery else {
-        return Ok(());
+        return Ok(Vec::new());
     };
+    let mut warnings = Vec::new();
+    let first_secret = objects.iter().find(|o| o.is_secret());
     let environment = Environment {
         blueprint: loaded.name(),
         env,
@@ -108,7 +112,7 @@ pub fn lay_out(
     let mut files: Vec<(String, Artifact)> = Vec::new();
     if let Some(flux) = &delivery.flux {
         if flux.decryption_secret.is_none()
-            && let Some(secret) = objects.iter().find(|o| o.is_secret())
+            && let Some(secret) = first_secret
         {
             return Err(vec![missing_decryption(loaded, secret)]);
         }
@@ -120,6 +124,11 @@ pub fn lay_out(
         }
     }
     if let Some(argocd) = &delivery.argocd {
+        if argocd.plugin.is_none()
+            && let Some(secret) = first_secret
+        {
+            warnings.push(undecrypted_for_argocd(loaded, secret));
+        }
         let application = argocd::application(&environment, delivery, argocd);
         files.push(delivery_file(loaded.name(), "argocd", &application));
     }
@@ -134,7 +143,30 @@ pub fn lay_out(
             ]);
         }
     }
-    Ok(())
+    Ok(warnings)
+}
+
+/// Where a Secret came from in the blueprint: its name, or the whole entry.
+fn secret_span(loaded: &Loaded, secret: &Object) -> Option<crate::diagnostic::Span> {
+    loaded
+        .spans
+        .value(&format!("{}/name", secret.origin))
+        .or_else(|| loaded.spans.key(&secret.origin))
+}
+
+/// The warning for Secrets Argo CD would apply still encrypted.
+fn undecrypted_for_argocd(loaded: &Loaded, secret: &Object) -> Diagnostic {
+    Diagnostic::warning(
+        "argocd-without-decryption",
+        "Argo CD does not decrypt SOPS: it would apply this environment's Secrets encrypted",
+    )
+    .path("spec.delivery.argocd")
+    .at(loaded.spans.key("/spec/delivery/argocd"), "no plugin")
+    .also(
+        secret_span(loaded, secret),
+        format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
+    )
+    .help("set `plugin:` to a Config Management Plugin that decrypts them (docs/delivery.md has one), or use KSOPS")
 }
 
 /// The error for Secrets Flux could not decrypt, at `spec.delivery.flux` and the Secret.
@@ -146,10 +178,7 @@ fn missing_decryption(loaded: &Loaded, secret: &Object) -> Diagnostic {
     .path("spec.delivery.flux")
     .at(loaded.spans.key("/spec/delivery/flux"), "no decryptionSecret")
     .also(
-        loaded
-            .spans
-            .value(&format!("{}/name", secret.origin))
-            .or_else(|| loaded.spans.key(&secret.origin)),
+        secret_span(loaded, secret),
         format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
     )
     .help("create the age identity as a Secret beside Flux (`kubectl -n flux-system create secret generic sops-age --from-file=identity.agekey=key.txt`) and set `decryptionSecret: sops-age`; see docs/delivery.md")

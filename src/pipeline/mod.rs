@@ -408,11 +408,11 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
     let Reviewed {
         loaded,
         mut objects,
-        warnings,
+        mut warnings,
     } = reviewed;
     delivery::annotate(&loaded, &mut objects);
     let tree = emit::emit(loaded.name(), &objects).and_then(|mut tree| {
-        delivery::lay_out(&loaded, env, &objects, &mut tree)?;
+        warnings.extend(delivery::lay_out(&loaded, env, &objects, &mut tree)?);
         Ok(tree)
     });
     expand::forget_secret_values(&mut objects);
