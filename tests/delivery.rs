@@ -29,7 +29,7 @@ const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// optional field set.
 const DELIVERY: [&str; 2] = [
     "  delivery:\n    repoURL: https://git.example.com/org/gitops.git\n    flux: {}\n    argocd: {}\n",
-    "  delivery:\n    repoURL: ssh://git@git.example.com/org/gitops.git\n    branch: release/1.2\n    flux: {interval: 1m30s, timeout: 10m, prune: false, decryptionSecret: sops-age, namespace: gitops}\n    argocd: {project: platform, autoSync: true, prune: true, namespace: gitops, plugin: sops-kustomize, destination: {name: prod, namespace: default}}\n",
+    "  delivery:\n    repoURL: ssh://git@git.example.com/org/gitops.git\n    branch: release/1.2\n    flux: {interval: 1m30s, timeout: 10m, prune: false, decryptionSecret: sops-age, gitSecret: git-credentials, namespace: gitops}\n    argocd: {project: platform, autoSync: true, prune: true, namespace: gitops, plugin: sops-kustomize, destination: {name: prod, namespace: default}}\n",
 ];
 
 /// One rendered environment on disk: the repository root its delivery paths are relative

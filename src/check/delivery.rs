@@ -51,6 +51,12 @@ fn check_flux(ctx: &mut Ctx<'_>, delivery: &Delivery) {
     }
     name(
         ctx,
+        "/spec/delivery/flux/gitSecret",
+        flux.git_secret.as_deref(),
+        NameRule::Subdomain,
+    );
+    name(
+        ctx,
         "/spec/delivery/flux/decryptionSecret",
         flux.decryption_secret.as_deref(),
         NameRule::Subdomain,

@@ -42,6 +42,8 @@ pub struct GitRepositorySpec {
     pub url: String,
     #[serde(rename = "ref")]
     pub reference: GitReference,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_ref: Option<NameReference>,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +133,7 @@ pub fn objects(
             reference: GitReference {
                 branch: delivery.branch.clone(),
             },
+            secret_ref: flux.git_secret.clone().map(|name| NameReference { name }),
         },
     };
     let mut kustomizations: Vec<Kustomization> = Vec::new();

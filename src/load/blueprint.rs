@@ -1222,6 +1222,10 @@ pub struct FluxDelivery {
     /// environment has Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decryption_secret: Option<String>,
+    /// The Secret (in the Flux namespace) with the credentials for `repoURL`, as `flux create
+    /// secret git` makes it; none for a public repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_secret: Option<String>,
     /// The namespace of the Flux objects (default `flux-system`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
