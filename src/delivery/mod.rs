@@ -60,7 +60,8 @@ impl Environment<'_> {
     }
 }
 
-/// Puts the Argo CD sync wave on every object, when the blueprint delivers with Argo CD.
+/// Puts the Argo CD sync wave on every object, when the blueprint delivers with Argo CD. A
+/// wave a raw manifest sets itself is kept: its author ordered it on purpose.
 pub fn annotate(loaded: &Loaded, objects: &mut [Object]) {
     let argocd = loaded
         .blueprint
@@ -84,7 +85,7 @@ pub fn annotate(loaded: &Loaded, objects: &mut [Object]) {
             .entry("annotations")
             .or_insert_with(|| Value::Object(serde_json::Map::new()));
         if let Some(annotations) = annotations.as_object_mut() {
-            annotations.insert(SYNC_WAVE.to_owned(), wave);
+            annotations.entry(SYNC_WAVE).or_insert(wave);
         }
     }
 }
@@ -107,7 +108,8 @@ pub fn lay_out(
     let environment = Environment {
         blueprint: loaded.name(),
         env,
-        labels: Labels::new(&loaded.blueprint).all(&format!("{}-{env}", loaded.name())),
+        // Named after the blueprint: `<blueprint>-<env>` may outgrow a label value's 63.
+        labels: Labels::new(&loaded.blueprint).all(loaded.name()),
     };
     let mut files: Vec<(String, Artifact)> = Vec::new();
     if let Some(flux) = &delivery.flux {
@@ -257,4 +259,106 @@ fn delivery_file(blueprint: &str, controller: &str, object: &impl Serialize) -> 
         format!("{DELIVERY_DIR}/{controller}/{}", emit::file_name(&object)),
         Artifact::new(ArtifactKind::Delivery, text),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::testing::load;
+    use serde_json::json;
+
+    fn object(kind: &str, namespace: Option<&str>, name: &str, annotations: Value) -> Object {
+        let mut body = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}});
+        if let Some(namespace) = namespace {
+            body["metadata"]["namespace"] = json!(namespace);
+        }
+        if !annotations.is_null() {
+            body["metadata"]["annotations"] = annotations;
+        }
+        Object::from_body(body, "/spec".into())
+    }
+
+    const DELIVERY: &str = "  delivery:\n    repoURL: https://git.example.com/x.git\n";
+
+    #[test]
+    fn waves_only_for_argocd_and_a_raw_manifests_own_wave_is_kept() {
+        let objects = || {
+            vec![
+                object("Namespace", None, "web", Value::Null),
+                object("ConfigMap", Some("web"), "own", json!({SYNC_WAVE: "9"})),
+            ]
+        };
+        let mut flux_only = objects();
+        annotate(
+            &load(&format!("{DELIVERY}    flux: {{}}\n")),
+            &mut flux_only,
+        );
+        assert_eq!(flux_only, objects());
+        let mut argo = objects();
+        annotate(&load(&format!("{DELIVERY}    argocd: {{}}\n")), &mut argo);
+        let waves: Vec<&Value> = argo
+            .iter()
+            .map(|o| &o.body["metadata"]["annotations"][SYNC_WAVE])
+            .collect();
+        assert_eq!(waves, [&json!("0"), &json!("9")]);
+    }
+
+    #[test]
+    fn the_stages_list_every_object_once() {
+        let objects = vec![
+            object("Namespace", None, "web", Value::Null),
+            object("ConfigMap", Some("web"), "a", Value::Null),
+            object("ConfigMap", Some("db"), "b", Value::Null),
+        ];
+        let loaded = load(&format!("{DELIVERY}    flux: {{}}\n"));
+        let mut tree = emit::emit("demo", &objects).unwrap();
+        let warnings = lay_out(&loaded, "base", &objects, &mut tree).unwrap();
+        assert!(warnings.is_empty());
+        let text = |path: &str| tree.get(path).and_then(Artifact::text).unwrap().to_owned();
+        assert!(text("_cluster/kustomization.yaml").contains("  - namespace-web.yaml\n"));
+        assert!(text("web/kustomization.yaml").contains("  - configmap-a.yaml\n"));
+        assert!(text("db/kustomization.yaml").contains("  - configmap-b.yaml\n"));
+        assert!(text("_apps/kustomization.yaml").contains("  - \"../db\"\n  - \"../web\"\n"));
+        let kinds: Vec<(&str, ArtifactKind)> = tree
+            .iter()
+            .filter(|(p, _)| p.starts_with(DELIVERY_DIR))
+            .map(|(p, a)| (p.as_str(), a.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    "delivery/flux/gitrepository.source.toolkit.fluxcd.io-demo-base.yaml",
+                    ArtifactKind::Delivery
+                ),
+                (
+                    "delivery/flux/kustomization.kustomize.toolkit.fluxcd.io-demo-base-apps.yaml",
+                    ArtifactKind::Delivery
+                ),
+                (
+                    "delivery/flux/kustomization.kustomize.toolkit.fluxcd.io-demo-base-cluster.yaml",
+                    ArtifactKind::Delivery
+                ),
+            ]
+        );
+        let apps =
+            text("delivery/flux/kustomization.kustomize.toolkit.fluxcd.io-demo-base-apps.yaml");
+        assert!(
+            apps.contains("dependsOn:\n    - name: demo-base-cluster\n"),
+            "{apps}"
+        );
+        assert!(!apps.contains("decryption"), "no Secrets: {apps}");
+    }
+
+    #[test]
+    fn secrets_flux_cannot_decrypt_are_an_error() {
+        let objects = vec![object("Secret", Some("web"), "db", Value::Null)];
+        let loaded = load(&format!("{DELIVERY}    flux: {{}}\n"));
+        let mut tree = emit::emit("demo", &objects).unwrap();
+        let errors = lay_out(&loaded, "base", &objects, &mut tree).unwrap_err();
+        assert_eq!(errors[0].code, "missing-decryption-secret");
+        let loaded = load(&format!("{DELIVERY}    argocd: {{}}\n"));
+        let warnings = lay_out(&loaded, "base", &objects, &mut tree).unwrap();
+        assert_eq!(warnings[0].code, "argocd-without-decryption");
+    }
 }
