@@ -49,23 +49,18 @@ fn check_flux(ctx: &mut Ctx<'_>, delivery: &Delivery) {
             );
         }
     }
-    name(
+    names(
         ctx,
-        "/spec/delivery/flux/gitSecret",
-        flux.git_secret.as_deref(),
-        NameRule::Subdomain,
-    );
-    name(
-        ctx,
-        "/spec/delivery/flux/decryptionSecret",
-        flux.decryption_secret.as_deref(),
-        NameRule::Subdomain,
-    );
-    name(
-        ctx,
-        "/spec/delivery/flux/namespace",
-        flux.namespace.as_deref(),
-        NameRule::Label,
+        "/spec/delivery/flux",
+        &[
+            ("gitSecret", &flux.git_secret, NameRule::Subdomain),
+            (
+                "decryptionSecret",
+                &flux.decryption_secret,
+                NameRule::Subdomain,
+            ),
+            ("namespace", &flux.namespace, NameRule::Label),
+        ],
     );
 }
 
@@ -73,17 +68,13 @@ fn check_argocd(ctx: &mut Ctx<'_>, delivery: &Delivery) {
     let Some(argocd) = &delivery.argocd else {
         return;
     };
-    name(
+    names(
         ctx,
-        "/spec/delivery/argocd/project",
-        argocd.project.as_deref(),
-        NameRule::Subdomain,
-    );
-    name(
-        ctx,
-        "/spec/delivery/argocd/namespace",
-        argocd.namespace.as_deref(),
-        NameRule::Label,
+        "/spec/delivery/argocd",
+        &[
+            ("project", &argocd.project, NameRule::Subdomain),
+            ("namespace", &argocd.namespace, NameRule::Label),
+        ],
     );
     let Some(destination) = &argocd.destination else {
         return;
@@ -111,21 +102,28 @@ fn check_argocd(ctx: &mut Ctx<'_>, delivery: &Delivery) {
             .help = Some("e.g. `https://kubernetes.default.svc` for the cluster Argo CD runs in, or set `name` instead".into());
         }
     }
-    name(
+    names(
         ctx,
-        "/spec/delivery/argocd/destination/namespace",
-        destination.namespace.as_deref(),
-        NameRule::Label,
+        "/spec/delivery/argocd/destination",
+        &[("namespace", &destination.namespace, NameRule::Label)],
     );
 }
 
-fn name(ctx: &mut Ctx<'_>, pointer: &str, value: Option<&str>, rule: NameRule) {
-    let Some(value) = value else {
-        return;
-    };
-    if let Some(problem) = name_problem(value, rule) {
-        ctx.error("invalid-name", pointer, problem, "invalid name")
+/// Each of `fields` (name under `parent`, value, rule) that is set must be a valid name.
+fn names(ctx: &mut Ctx<'_>, parent: &str, fields: &[(&str, &Option<String>, NameRule)]) {
+    for (field, value, rule) in fields {
+        let Some(value) = value.as_deref() else {
+            continue;
+        };
+        if let Some(problem) = name_problem(value, *rule) {
+            ctx.error(
+                "invalid-name",
+                &format!("{parent}/{field}"),
+                problem,
+                "invalid name",
+            )
             .help = Some("Kubernetes rejects this name; e.g. `flux-system`".to_owned());
+        }
     }
 }
 

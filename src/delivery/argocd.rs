@@ -2,11 +2,9 @@
 //! environment's directory; the order inside it comes from the sync-wave annotation
 //! [`super::annotate`] puts on every object.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::Environment;
+use super::{Environment, Metadata, Resource};
 use crate::load::blueprint::{ArgoDelivery, Delivery};
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
@@ -20,24 +18,7 @@ pub const RESOURCES_FINALIZER: &str = "resources-finalizer.argocd.argoproj.io";
 /// after every other object is in place, in reverse wave order.
 const SYNC_OPTIONS: [&str; 2] = ["PruneLast=true", "ServerSideApply=true"];
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Application {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: ApplicationSpec,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Metadata {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub finalizers: Vec<&'static str>,
-}
+pub type Application = Resource<ApplicationSpec>;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

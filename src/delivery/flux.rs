@@ -3,12 +3,10 @@
 //! the cluster stage. Typed after the CRDs kforge's tests hold them to (scripts/lib/thirdparty.sh
 //! names the pinned versions).
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::Environment;
 use super::order::Stage;
+use super::{Environment, Metadata, Resource};
 use crate::load::blueprint::{Delivery, FluxDelivery};
 
 pub const SOURCE_API_VERSION: &str = "source.toolkit.fluxcd.io/v1";
@@ -18,22 +16,8 @@ pub const DEFAULT_NAMESPACE: &str = "flux-system";
 const DEFAULT_INTERVAL: &str = "5m";
 const DEFAULT_TIMEOUT: &str = "5m";
 
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Metadata {
-    pub name: String,
-    pub namespace: String,
-    pub labels: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct GitRepository {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: GitRepositorySpec,
-}
+pub type GitRepository = Resource<GitRepositorySpec>;
+pub type Kustomization = Resource<KustomizationSpec>;
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -50,15 +34,6 @@ pub struct GitRepositorySpec {
 #[serde(rename_all = "camelCase")]
 pub struct GitReference {
     pub branch: String,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Kustomization {
-    pub api_version: &'static str,
-    pub kind: &'static str,
-    pub metadata: Metadata,
-    pub spec: KustomizationSpec,
 }
 
 #[derive(Debug, Serialize)]
@@ -121,6 +96,7 @@ pub fn objects(
         name,
         namespace: namespace.to_owned(),
         labels: env.labels.clone(),
+        finalizers: Vec::new(),
     };
     let source_name = env.object_name();
     let repository = GitRepository {

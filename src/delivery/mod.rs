@@ -41,6 +41,26 @@ pub const APPS_DIR: &str = "_apps";
 /// root, as `kforge render` writes it (`--out` is for scratch renders).
 pub const REPOSITORY_OUT: &str = "out";
 
+/// A Flux or Argo CD object: its kind, metadata and the kind's own `spec`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Resource<S> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub metadata: Metadata,
+    pub spec: S,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    pub name: String,
+    pub namespace: String,
+    pub labels: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub finalizers: Vec<&'static str>,
+}
+
 /// One environment, as the delivery objects name it.
 pub struct Environment<'a> {
     pub blueprint: &'a str,
@@ -148,42 +168,50 @@ pub fn lay_out(
     Ok(warnings)
 }
 
-/// Where a Secret came from in the blueprint: its name, or the whole entry.
-fn secret_span(loaded: &Loaded, secret: &Object) -> Option<crate::diagnostic::Span> {
-    loaded
+/// Secrets a controller would not decrypt: `diagnostic` placed at
+/// `spec.delivery.<controller>` and at the blueprint field that makes the first Secret.
+fn undecrypted(
+    loaded: &Loaded,
+    (controller, missing): (&str, &str),
+    secret: &Object,
+    diagnostic: Diagnostic,
+) -> Diagnostic {
+    let origin = loaded
         .spans
         .value(&format!("{}/name", secret.origin))
-        .or_else(|| loaded.spans.key(&secret.origin))
+        .or_else(|| loaded.spans.key(&secret.origin));
+    let label = format!(
+        "produces the Secret `{}` ({})",
+        secret.name,
+        field_path(&secret.origin)
+    );
+    diagnostic
+        .path(format!("spec.delivery.{controller}"))
+        .at(
+            loaded.spans.key(&format!("/spec/delivery/{controller}")),
+            format!("no {missing}"),
+        )
+        .also(origin, label)
 }
 
 /// The warning for Secrets Argo CD would apply still encrypted.
 fn undecrypted_for_argocd(loaded: &Loaded, secret: &Object) -> Diagnostic {
-    Diagnostic::warning(
+    let warning = Diagnostic::warning(
         "argocd-without-decryption",
-        "Argo CD does not decrypt SOPS: it would apply this environment's Secrets encrypted",
+        "Argo CD does not decrypt SOPS: it would apply this environment's Secrets encrypted (no `plugin`)",
     )
-    .path("spec.delivery.argocd")
-    .at(loaded.spans.key("/spec/delivery/argocd"), "no plugin")
-    .also(
-        secret_span(loaded, secret),
-        format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
-    )
-    .help("set `plugin:` to a Config Management Plugin that decrypts them (docs/delivery.md has one), or use KSOPS")
+    .help("set `plugin:` to a Config Management Plugin that decrypts them (docs/delivery.md has one), or use KSOPS");
+    undecrypted(loaded, ("argocd", "plugin"), secret, warning)
 }
 
-/// The error for Secrets Flux could not decrypt, at `spec.delivery.flux` and the Secret.
+/// The error for Secrets Flux could not decrypt.
 fn missing_decryption(loaded: &Loaded, secret: &Object) -> Diagnostic {
-    Diagnostic::error(
+    let error = Diagnostic::error(
         "missing-decryption-secret",
         "Flux cannot apply this environment's SOPS-encrypted Secrets: `spec.delivery.flux` names no `decryptionSecret`",
     )
-    .path("spec.delivery.flux")
-    .at(loaded.spans.key("/spec/delivery/flux"), "no decryptionSecret")
-    .also(
-        secret_span(loaded, secret),
-        format!("produces the Secret `{}` ({})", secret.name, field_path(&secret.origin)),
-    )
-    .help("create the age identity as a Secret beside Flux (`kubectl -n flux-system create secret generic sops-age --from-file=identity.agekey=key.txt`) and set `decryptionSecret: sops-age`; see docs/delivery.md")
+    .help("create the age identity as a Secret beside Flux (`kubectl -n flux-system create secret generic sops-age --from-file=identity.agekey=key.txt`) and set `decryptionSecret: sops-age`; see docs/delivery.md");
+    undecrypted(loaded, ("flux", "decryptionSecret"), secret, error)
 }
 
 /// Writes `_cluster/kustomization.yaml`, a `kustomization.yaml` per namespace directory and
