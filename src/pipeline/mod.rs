@@ -379,8 +379,10 @@ pub struct Rendered {
     pub secrets: Vec<SecretFile>,
     /// `spec.encryption.age`.
     pub recipients: Vec<String>,
-    /// Whether `spec.delivery.flux.decryptionSecret` is set.
-    pub flux_decryption: bool,
+    /// Whether `spec.delivery` names Flux or Argo CD. Their Secrets were judged then already
+    /// (Flux must decrypt them, Argo CD needs a plugin: `delivery::lay_out`); without a
+    /// controller the CLI hints how Flux would decrypt them.
+    pub controller: bool,
     /// The warnings found on the way.
     pub warnings: Vec<Diagnostic>,
 }
@@ -441,11 +443,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
             .as_ref()
             .map(|e| e.age.clone())
             .unwrap_or_default(),
-        flux_decryption: spec
+        controller: spec
             .delivery
             .as_ref()
-            .and_then(|d| d.flux.as_ref())
-            .is_some_and(|f| f.decryption_secret.is_some()),
+            .is_some_and(|d| d.flux.is_some() || d.argocd.is_some()),
         warnings,
     })
 }
