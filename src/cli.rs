@@ -362,7 +362,7 @@ fn render(
     }
     if sealed
         .iter()
-        .any(|done| !done.outcomes.is_empty() && !done.flux_decryption)
+        .any(|done| !done.outcomes.is_empty() && !done.controller)
     {
         sealing::flux_hint();
     }

@@ -8,6 +8,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod delivery;
 pub mod diagnostic;
 pub mod emit;
 pub mod expand;

@@ -413,6 +413,28 @@ fn error_several_at_once() {
 }
 
 #[test]
+fn error_delivery_bad_interval() {
+    insta::assert_snapshot!(broken("delivery-bad-interval.yaml"));
+}
+
+#[test]
+fn error_delivery_repo_url_without_scheme() {
+    insta::assert_snapshot!(broken("delivery-repo-url-without-scheme.yaml"));
+}
+
+#[test]
+fn error_delivery_secrets_without_decryption_secret() {
+    let stderr = broken("delivery-secrets-without-decryption.yaml");
+    assert!(!stderr.contains("pl41n-t3xt-v4lue"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn error_delivery_unknown_fields_under_flux_and_argocd() {
+    insta::assert_snapshot!(broken("delivery-unknown-field.yaml"));
+}
+
+#[test]
 fn errors_as_json() {
     let repo = Repo::new();
     let text =
@@ -466,6 +488,68 @@ fn a_file_reference_may_not_leave_the_repository() {
         run.stderr
     );
     assert!(!repo.path().join("out").exists());
+}
+
+/// The hint to set `spec.delivery.flux.decryptionSecret` comes while Flux cannot decrypt the
+/// Secrets, and following it gives a Kustomization that decrypts them.
+#[test]
+fn the_decryption_hint_is_followed_by_a_decrypting_kustomization() {
+    let repo = Repo::new();
+    let blueprint = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: s\nspec:\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n  secrets:\n    - name: db\n      namespace: web\n      data: {password: {value: hunter2-plaintext}}\n  namespaces: [{name: web}]\n";
+    repo.write("blueprints/s.yaml", blueprint);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("set spec.delivery.flux.decryptionSecret"),
+        "{}",
+        run.stderr
+    );
+    let delivered = format!(
+        "{blueprint}  delivery:\n    repoURL: https://git.example.com/s.git\n    flux: {{decryptionSecret: sops-age}}\n"
+    );
+    repo.write("blueprints/s.yaml", &delivered);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("hint: Flux"), "{}", run.stderr);
+    let flux = repo.path().join("out/s/base/delivery/flux");
+    let apps =
+        fs::read_to_string(flux.join("kustomization.kustomize.toolkit.fluxcd.io-s-base-apps.yaml"))
+            .unwrap();
+    assert!(
+        apps.contains("decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"),
+        "{apps}"
+    );
+    let cluster = fs::read_to_string(
+        flux.join("kustomization.kustomize.toolkit.fluxcd.io-s-base-cluster.yaml"),
+    )
+    .unwrap();
+    assert!(
+        !cluster.contains("decryption"),
+        "no Secrets there: {cluster}"
+    );
+    // Argo CD does not decrypt SOPS by itself: without a plugin that is a warning.
+    repo.write(
+        "blueprints/s.yaml",
+        &format!("{delivered}    argocd: {{}}\n"),
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning[argocd-without-decryption]")
+            && run.stderr.contains("--> blueprints/s.yaml:15:5"),
+        "{}",
+        run.stderr
+    );
+    let with_plugin = format!("{delivered}    argocd: {{plugin: kustomize-sops}}\n");
+    repo.write("blueprints/s.yaml", &with_plugin);
+    let run = repo.kforge(&["render"]);
+    assert!(
+        !run.stderr.contains("argocd-without-decryption"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2-plaintext"));
 }
 
 #[test]

@@ -56,8 +56,8 @@ const LAYERS: &[(&[&str], &str)] = &[
         "checked blueprint to objects; writes the lint-allow annotation in lint's format",
     ),
     (
-        &["review", "validate"],
-        "xref and lint over a blueprint's objects; schemas of the cluster over any objects",
+        &["review", "validate", "delivery"],
+        "xref and lint over a blueprint's objects; schemas of the cluster over any objects; Flux and Argo CD objects and the order of the objects",
     ),
     (
         &["synthetic"],

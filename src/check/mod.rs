@@ -6,6 +6,7 @@
 
 mod apps;
 mod cluster;
+mod delivery;
 mod lint;
 mod names;
 mod secrets;
@@ -142,10 +143,7 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
 /// which do not change the Kubernetes objects, announced).
 fn not_yet(ctx: &mut Ctx<'_>) {
     let spec = &ctx.loaded.blueprint.spec;
-    for (field, present) in [
-        ("addons", spec.addons.is_some()),
-        ("delivery", spec.delivery.is_some()),
-    ] {
+    for (field, present) in [("addons", spec.addons.is_some())] {
         if present {
             ctx.error_at_key(
                 "not-implemented",
@@ -178,6 +176,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     secrets::check(&mut ctx);
     security::check(&mut ctx);
     cluster::check(&mut ctx);
+    delivery::check(&mut ctx);
     lint::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;
@@ -194,7 +193,7 @@ mod tests {
         check("  addons: {nfsCsi: {}}\n", &[("not-implemented", "6:3")]);
         check(
             "  delivery: {repoURL: https://git.example.com/x.git}\n",
-            &[("not-implemented", "6:3")],
+            &[],
         );
     }
 

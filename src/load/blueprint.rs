@@ -1250,15 +1250,21 @@ pub struct Encryption {
     pub age: Vec<String>,
 }
 
+/// How Flux or Argo CD picks the output up (`out/<blueprint>/<env>/delivery/`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Delivery {
+    /// The Git repository that holds `out/` at its root: `https://`, `http://` or `ssh://`
+    /// (write `git@host:org/repo` as `ssh://git@host/org/repo`).
     #[serde(rename = "repoURL")]
     pub repo_url: String,
+    /// The branch the controllers follow.
     #[serde(default = "main_branch")]
     pub branch: String,
+    /// Flux: a GitRepository and the `-cluster` and `-apps` Kustomizations per environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flux: Option<FluxDelivery>,
+    /// Argo CD: an Application per environment, and sync waves on every object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub argocd: Option<ArgoDelivery>,
 }
@@ -1270,23 +1276,70 @@ fn main_branch() -> String {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FluxDelivery {
+    /// How often Flux fetches and reconciles, a Go duration such as `5m` or `1h30m`
+    /// (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
+    /// How long Flux waits for a stage to apply and become ready (default `5m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Whether Flux deletes objects that left the output (default `true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prune: Option<bool>,
+    /// The Secret (in the Flux namespace) holding the age identity that decrypts the
+    /// SOPS-encrypted Secrets, e.g. `sops-age` with key `identity.agekey`. Required when the
+    /// environment has Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decryption_secret: Option<String>,
+    /// The Secret (in the Flux namespace) with the credentials for `repoURL`, as `flux create
+    /// secret git` makes it; none for a public repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_secret: Option<String>,
+    /// The namespace of the Flux objects (default `flux-system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ArgoDelivery {
+    /// The Argo CD project (default `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Sync automatically when the branch changes (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_sync: Option<bool>,
+    /// Delete objects that left the output; also adds the resources finalizer, so deleting
+    /// the Application deletes its objects (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prune: Option<bool>,
+    /// Revert changes made in the cluster (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_heal: Option<bool>,
+    /// The namespace of the Application (default `argocd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The Config Management Plugin that builds the environment, e.g. one that decrypts
+    /// the SOPS-encrypted Secrets (see docs/delivery.md); default: Argo CD's own kustomize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// The cluster to deploy to (default: the cluster Argo CD runs in,
+    /// `server: https://kubernetes.default.svc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<ArgoDestination>,
+}
+
+/// An Argo CD destination: exactly one of `server` and `name`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgoDestination {
+    /// The API server's URL, e.g. `https://kubernetes.default.svc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The cluster's name as registered in Argo CD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The namespace for objects that name none (kforge's objects all name theirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }

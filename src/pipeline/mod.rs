@@ -33,7 +33,7 @@ use crate::model::Object;
 use crate::model::artifact::ArtifactTree;
 use crate::overlay::{self, Overlay};
 use crate::secrets::SecretFile;
-use crate::{check, emit, expand, load, review};
+use crate::{check, delivery, emit, expand, load, review};
 
 pub use error::Error;
 pub use source::{MemoryFiles, RepoPath, Source, WorkTree};
@@ -379,8 +379,10 @@ pub struct Rendered {
     pub secrets: Vec<SecretFile>,
     /// `spec.encryption.age`.
     pub recipients: Vec<String>,
-    /// Whether `spec.delivery.flux.decryptionSecret` is set.
-    pub flux_decryption: bool,
+    /// Whether `spec.delivery` names Flux or Argo CD. Their Secrets were judged then already
+    /// (Flux must decrypt them, Argo CD needs a plugin: `delivery::lay_out`); without a
+    /// controller the CLI hints how Flux would decrypt them.
+    pub controller: bool,
     /// The warnings found on the way.
     pub warnings: Vec<Diagnostic>,
 }
@@ -402,14 +404,19 @@ impl Drop for Rendered {
     }
 }
 
-/// Stage 5: the artifact tree.
+/// Stage 5: the artifact tree, with the delivery objects and the stage kustomizations of
+/// `spec.delivery` (and Argo CD's sync waves on the objects).
 pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> {
     let Reviewed {
         loaded,
         mut objects,
-        warnings,
+        mut warnings,
     } = reviewed;
-    let tree = emit::emit(loaded.name(), &objects);
+    delivery::annotate(&loaded, &mut objects);
+    let tree = emit::emit(loaded.name(), &objects).and_then(|mut tree| {
+        warnings.extend(delivery::lay_out(&loaded, env, &objects, &mut tree)?);
+        Ok(tree)
+    });
     expand::forget_secret_values(&mut objects);
     let tree = match tree {
         Ok(tree) => tree,
@@ -436,11 +443,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
             .as_ref()
             .map(|e| e.age.clone())
             .unwrap_or_default(),
-        flux_decryption: spec
+        controller: spec
             .delivery
             .as_ref()
-            .and_then(|d| d.flux.as_ref())
-            .is_some_and(|f| f.decryption_secret.is_some()),
+            .is_some_and(|d| d.flux.is_some() || d.argocd.is_some()),
         warnings,
     })
 }

@@ -84,8 +84,8 @@ pub fn check_recipients(
 pub struct Sealed {
     pub dir: PathBuf,
     pub outcomes: BTreeMap<String, Outcome>,
-    /// Whether the blueprint sets up Flux decryption.
-    pub flux_decryption: bool,
+    /// Whether `spec.delivery` names Flux or Argo CD (see `Rendered::controller`).
+    pub controller: bool,
 }
 
 /// Encrypts the Secrets of every tree for its recipients, reusing the files of `snapshot`
@@ -119,7 +119,7 @@ pub fn seal_all(
             Ok(outcomes) => sealed.push(Sealed {
                 dir,
                 outcomes,
-                flux_decryption: rendering.flux_decryption,
+                controller: rendering.controller,
             }),
             Err(diagnostics) => problems.extend(diagnostics),
         }
