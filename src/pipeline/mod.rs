@@ -381,8 +381,17 @@ pub struct Rendered {
     pub recipients: Vec<String>,
     /// Whether `spec.delivery.flux.decryptionSecret` is set.
     pub flux_decryption: bool,
+    /// `spec.cluster`, whose node files [`output::add_nodes`] adds once the cluster's CA is
+    /// known.
+    pub cluster: Option<ClusterSpec>,
     /// The warnings found on the way.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The checked `spec.cluster` of a rendering and where it stands in the blueprint.
+pub struct ClusterSpec {
+    pub cluster: crate::load::blueprint::Cluster,
+    pub origin: Option<crate::diagnostic::Span>,
 }
 
 impl Rendered {
@@ -441,6 +450,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
             .as_ref()
             .and_then(|d| d.flux.as_ref())
             .is_some_and(|f| f.decryption_secret.is_some()),
+        cluster: spec.cluster.clone().map(|cluster| ClusterSpec {
+            cluster,
+            origin: loaded.spans.key("/spec/cluster"),
+        }),
         warnings,
     })
 }
