@@ -155,33 +155,36 @@ fn every_generated_script_passes_shellcheck() {
     let scripts = repo.files("bootstrap.sh");
     assert!(scripts.len() >= 12, "{scripts:?}");
     for script in &scripts {
-        let out = Command::new(&shellcheck)
-            .args(["--severity=warning", "--shell=bash"])
-            .arg(script)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}:\n{}",
-            script.display(),
-            String::from_utf8_lossy(&out.stdout)
-        );
+        accepts(&shellcheck, &["--severity=warning", "--shell=bash"], script);
     }
 }
 
-fn cloud_init_valid(cloud_init: &Path, file: &Path) {
-    let out = Command::new(cloud_init)
-        .args(["schema", "-c"])
-        .arg(file)
-        .output()
-        .unwrap();
+/// Asserts that `program ARGS FILE` accepts the file, showing what it said otherwise.
+fn accepts(program: &Path, args: &[&str], file: &Path) {
+    let out = Command::new(program).args(args).arg(file).output().unwrap();
     assert!(
         out.status.success(),
-        "{}:\n{}{}",
+        "{} {args:?} {}:\n{}{}",
+        program.display(),
         file.display(),
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// What `program ARGS` prints for `input` on its standard input.
+fn piped(program: &Path, args: &[&str], input: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{} {args:?}", program.display());
+    out.stdout
 }
 
 #[test]
@@ -193,7 +196,7 @@ fn every_user_data_and_the_decrypted_one_pass_cloud_init_schema() {
     assert!(user_data.len() >= 12, "{user_data:?}");
     for file in &user_data {
         assert!(read(file).starts_with("#cloud-config\n"));
-        cloud_init_valid(&cloud_init, file);
+        accepts(&cloud_init, &["schema", "-c"], file);
     }
     let scratch = tempfile::tempdir().unwrap();
     for (blueprint, node) in [
@@ -205,7 +208,7 @@ fn every_user_data_and_the_decrypted_one_pass_cloud_init_schema() {
         let run = repo.decrypted(blueprint, "base", node);
         let file = scratch.path().join(format!("{blueprint}-{node}"));
         fs::write(&file, &run.stdout).unwrap();
-        cloud_init_valid(&cloud_init, &file);
+        accepts(&cloud_init, &["schema", "-c"], &file);
     }
 }
 
@@ -235,18 +238,7 @@ fn every_kubeadm_config_passes_kubeadm_config_validate() {
     let configs = repo.files("kubeadm.yaml");
     assert!(configs.len() >= 12, "{configs:?}");
     for config in &configs {
-        let out = Command::new(&kubeadm)
-            .args(["config", "validate", "--config"])
-            .arg(config)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}:\n{}{}",
-            config.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        accepts(&kubeadm, &["config", "validate", "--config"], config);
     }
 }
 
@@ -256,31 +248,10 @@ fn ca_cert_hashes_is_the_sha256_of_the_public_key_as_openssl_computes_it() {
     let openssl = tool("openssl");
     let repo = Repo::rendered();
     let cert = repo.path().join("out/platform/base/nodes/ca.crt");
-    let run = |args: &[&str], input: &[u8]| -> Vec<u8> {
-        use std::io::Write;
-        let mut child = Command::new(&openssl)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "openssl {args:?}");
-        out.stdout
-    };
+    let run = |args: &[&str], input: &[u8]| piped(&openssl, args, input);
     let pubkey = run(&["x509", "-pubkey", "-noout"], read(&cert).as_bytes());
     let der = run(&["pkey", "-pubin", "-outform", "der"], &pubkey);
-    let digest = {
-        use std::io::Write;
-        let mut child = Command::new(tool("sha256sum"))
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(&der).unwrap();
-        child.wait_with_output().unwrap().stdout
-    };
+    let digest = piped(&tool("sha256sum"), &[], &der);
     let hex = String::from_utf8_lossy(&digest)
         .split_whitespace()
         .next()

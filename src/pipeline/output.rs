@@ -138,10 +138,9 @@ pub fn add_nodes(
         let header = crate::emit::header(&rendering.blueprint);
         let secret = match &found.secrets {
             material::Held::Open(secrets) => {
-                let text = format!(
-                    "{header}{}",
-                    material::secrets_document(&spec.cluster.name, secrets)
-                );
+                let mut document = material::secrets_document(&spec.cluster.name, secrets);
+                let text = format!("{header}{document}");
+                zeroize::Zeroize::zeroize(&mut document);
                 rendering.secrets.push(SecretFile {
                     path: material::SECRETS.to_owned(),
                     field: "spec.cluster".to_owned(),
