@@ -312,6 +312,23 @@ fn the_ca_and_token_stay_across_renders_with_and_without_an_identity() {
     let master = read(&out.join("platform/base/nodes/master/user-data"));
     assert!(master.contains("kforge.placeholdertoken"));
     assert!(master.contains("BEGIN CERTIFICATE") && !master.contains("PRIVATE KEY"));
+    // New recipients without an identity: refused (the sealed file cannot be re-wrapped).
+    let blueprint = repo.path().join("blueprints/platform.yaml");
+    let text = read(&blueprint);
+    let other = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+    fs::write(
+        &blueprint,
+        text.replace("age: [age1", &format!("age: [{other}, age1")),
+    )
+    .unwrap();
+    let run = repo.kforge(&["render"], false);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cluster-secrets.yaml` changed"),
+        "{}",
+        run.stderr
+    );
+    fs::write(&blueprint, text).unwrap();
     // Deleting the secret file alone is refused, not answered with a new CA.
     fs::remove_file(out.join("platform/base/nodes/cluster-secrets.yaml")).unwrap();
     let run = repo.kforge(&["render"], true);

@@ -187,6 +187,15 @@ pub fn open(text: &str, identities: &[x25519::Identity]) -> Result<Secrets, sops
     })
 }
 
+/// The age recipients an encrypted Secret names (none when it is not a SOPS document).
+pub fn sealed_recipients(text: &str) -> Vec<String> {
+    YamlLoader::load_from_str(text)
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+        .and_then(|doc| sops::recipients(&doc).ok())
+        .unwrap_or_default()
+}
+
 /// Whether the key of `secrets` is the key of the certificate.
 fn key_matches(public: &Public, secrets: &Secrets) -> Result<bool, String> {
     let key = rcgen::KeyPair::from_pem(&secrets.ca_key_pem)

@@ -148,7 +148,32 @@ pub fn add_nodes(
                 });
                 text
             }
-            material::Held::Sealed(text) => text.clone(),
+            material::Held::Sealed(text) => {
+                // Kept unopened: it must already be for the blueprint's recipients, since
+                // re-wrapping its data key needs an identity.
+                let wanted: std::collections::BTreeSet<&str> =
+                    rendering.recipients.iter().map(String::as_str).collect();
+                let held = material::sealed_recipients(text);
+                if held
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    != wanted
+                {
+                    problems.push(
+                        problem(format!(
+                            "the recipients of `{}` changed, and re-wrapping its data key needs an age identity that opens the file",
+                            dir.join(material::SECRETS).display()
+                        ))
+                        .help(format!(
+                            "set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY) to the key of a current recipient ({})",
+                            held.join(", ")
+                        )),
+                    );
+                    continue;
+                }
+                text.clone()
+            }
         };
         let added =
             bootstrap::add_to_tree(&mut rendering.tree, &header, &spec.cluster, &found.public)
