@@ -377,8 +377,29 @@ fn no_plaintext_secret_of_the_cluster_reaches_out_or_any_output() {
     let run = repo.kforge(&["render"], true);
     assert_eq!(run.code, 2, "{}", run.stderr);
     outputs.push_str(&run.stderr);
+    // Committed: nothing of them in the history either.
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(repo.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "out", "blueprints"]);
+    git(&["commit", "-q", "-m", "render"]);
+    outputs.push_str(&git(&["log", "-p", "--all"]));
     for needle in &needles {
-        assert!(!outputs.contains(needle.as_str()), "a secret in the output");
+        assert!(
+            !outputs.contains(needle.as_str()),
+            "a secret in the output or history"
+        );
         for (path, bytes) in tree(&repo.path().join("out")) {
             let text = String::from_utf8_lossy(&bytes);
             assert!(
@@ -389,6 +410,45 @@ fn no_plaintext_secret_of_the_cluster_reaches_out_or_any_output() {
         }
     }
     assert!(needles.len() > 6);
+}
+
+/// The committed example trees: their user-data, opened with the example key, holds a token
+/// and key that no committed file holds.
+#[test]
+fn the_committed_node_files_hold_no_plaintext_secret() {
+    let key = key_file();
+    let mut checked = 0;
+    for env in ["base", "dev", "prod"] {
+        let run = run_kforge(
+            Path::new(ROOT),
+            &[
+                "nodes",
+                "user-data",
+                "master",
+                "platform",
+                "--env",
+                env,
+                "--decrypt",
+            ],
+            &[("SOPS_AGE_KEY_FILE", key.as_os_str())],
+            None,
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (token, ca_key) = secrets_of(&run.stdout);
+        for (path, bytes) in tree(&Path::new(ROOT).join("out")) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(token.as_str()),
+                "the token in {}",
+                path.display()
+            );
+            for line in ca_key.lines().filter(|l| !l.starts_with("-----")) {
+                assert!(!text.contains(line), "the CA key in {}", path.display());
+            }
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
 }
 
 #[test]
