@@ -155,15 +155,33 @@ fn secret_difference(
     .map(|(_, what)| format!("{what} differs"))
 }
 
-/// The example blueprints are golden tests: a render into an empty directory gives exactly the
-/// committed `out/`: the same files (`.kforge-owned` included, none missing, none extra), each
-/// with the same bytes, except that an encrypted Secret is compared by what it decrypts to.
+/// The cluster's CA and tokens of the committed trees, alone in their trees: state a render
+/// keeps, like the values of a Secret (a fresh render would make a new CA).
+fn seed_cluster_material(repo: &Repo) {
+    for env in ["base", "dev", "prod"] {
+        let dir = format!("out/platform/{env}");
+        let mut owned = String::new();
+        for file in ["nodes/ca.crt", "nodes/cluster-secrets.yaml"] {
+            let text = fs::read_to_string(Path::new(ROOT).join(&dir).join(file)).unwrap();
+            repo.write(&format!("{dir}/{file}"), &text);
+            owned.push_str(&format!("{file}\n"));
+        }
+        repo.write(&format!("{dir}/.kforge-owned"), &owned);
+    }
+}
+
+/// The example blueprints are golden tests: a render into a directory holding only the
+/// cluster's CA gives exactly the committed `out/`: the same files (`.kforge-owned`
+/// included, none missing, none extra), each with the same bytes, except that an encrypted
+/// Secret is compared by what it decrypts to.
 #[test]
 fn the_examples_render_exactly_to_the_committed_tree() {
     let repo = Repo::with_examples();
     let out = repo.path().join("out");
     assert!(!out.exists(), "the render starts from nothing");
-    let run = repo.kforge(&["render"]);
+    seed_cluster_material(&repo);
+    let key = Path::new(ROOT).join("tests/fixtures/age/dev.key");
+    let run = repo.kforge_with(&["render"], &[("SOPS_AGE_KEY_FILE", &key)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let rendered = snapshot_tree(&out);
@@ -461,11 +479,19 @@ fn a_clean_check_as_json_is_one_document_with_no_findings() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json, serde_json::json!({"findings": []}));
-    // With a warning, still one document on stdout.
-    let run = repo.kforge(&["check", "--output", "json"]);
+    // With a warning (a literal secret value), still one document on stdout.
+    repo.write(
+        "blueprints/literal.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: literal\nspec:\n  secrets:\n    - name: db\n      data: {password: {value: hunter2}}\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n",
+    );
+    let run = repo.kforge(&["check", "blueprints/literal.yaml", "--output", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["findings"][0]["rule"], "not-implemented");
+    assert_eq!(
+        json["findings"][0]["rule"], "secret-literal-value",
+        "{json}"
+    );
+    assert_eq!(json["findings"][0]["severity"], "warning");
 }
 
 #[test]

@@ -52,8 +52,9 @@ const LAYERS: &[(&[&str], &str)] = &[
         "blueprint rules a schema cannot state; knows the lint ids and age recipients",
     ),
     (
-        &["expand"],
-        "checked blueprint to objects; writes the lint-allow annotation in lint's format",
+        &["expand", "bootstrap"],
+        "checked blueprint to objects (writing the lint-allow annotation in lint's format); \
+         node bootstrap files and the cluster CA from spec.cluster",
     ),
     (
         &["review", "validate", "delivery"],

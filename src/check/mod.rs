@@ -7,6 +7,7 @@
 mod apps;
 mod cluster;
 mod delivery;
+pub(crate) use cluster::split_endpoint;
 mod lint;
 mod names;
 mod secrets;
@@ -139,8 +140,7 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
 }
 
 /// Parts of the format this build parses and checks but cannot expand yet. Rendering them
-/// half would silently drop objects, so they are refused (or, for node bootstrap files,
-/// which do not change the Kubernetes objects, announced).
+/// half would silently drop objects, so they are refused.
 fn not_yet(ctx: &mut Ctx<'_>) {
     let spec = &ctx.loaded.blueprint.spec;
     for (field, present) in [("addons", spec.addons.is_some())] {
@@ -155,15 +155,6 @@ fn not_yet(ctx: &mut Ctx<'_>) {
                 "remove `{field}` for now; its objects would otherwise be missing from the output"
             ));
         }
-    }
-    if spec.cluster.is_some() {
-        let diagnostic = Diagnostic::warning(
-            "not-implemented",
-            "`spec.cluster` is checked (network plan), but node bootstrap files are not generated yet",
-        )
-        .path("spec.cluster")
-        .at(ctx.loaded.spans.key("/spec/cluster"), "checked only");
-        ctx.out.push(diagnostic);
     }
 }
 
@@ -198,13 +189,11 @@ mod tests {
     }
 
     #[test]
-    fn a_cluster_is_checked_with_a_warning_about_bootstrap() {
+    fn a_cluster_with_encryption_passes_without_warnings() {
         let loaded = load(
-            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n",
+            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n",
         );
-        let found = super::check(&loaded);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
+        assert!(super::check(&loaded).is_empty());
     }
 }
 

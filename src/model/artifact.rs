@@ -23,6 +23,9 @@ pub enum ArtifactKind {
     Script,
     /// Cloud-init user data or a kubeadm configuration for a node.
     CloudInit,
+    /// The cluster's secret material for its nodes: SOPS-encrypted like a Secret, but not
+    /// listed in `kustomization.yaml`.
+    NodeSecret,
     /// An object for the GitOps controller (Flux, Argo CD), applied outside the tree's
     /// kustomization.
     Delivery,

@@ -383,8 +383,17 @@ pub struct Rendered {
     /// (Flux must decrypt them, Argo CD needs a plugin: `delivery::lay_out`); without a
     /// controller the CLI hints how Flux would decrypt them.
     pub controller: bool,
+    /// `spec.cluster`, whose node files [`output::add_nodes`] adds once the cluster's CA is
+    /// known.
+    pub cluster: Option<ClusterSpec>,
     /// The warnings found on the way.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The checked `spec.cluster` of a rendering and where it stands in the blueprint.
+pub struct ClusterSpec {
+    pub cluster: crate::load::blueprint::Cluster,
+    pub origin: Option<crate::diagnostic::Span>,
 }
 
 impl Rendered {
@@ -447,6 +456,10 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
             .delivery
             .as_ref()
             .is_some_and(|d| d.flux.is_some() || d.argocd.is_some()),
+        cluster: spec.cluster.clone().map(|cluster| ClusterSpec {
+            cluster,
+            origin: loaded.spans.key("/spec/cluster"),
+        }),
         warnings,
     })
 }
