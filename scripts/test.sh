@@ -16,8 +16,14 @@
 #   - Pinned third-party data (the Calico, Flux and Argo CD CRDs) fetched by
 #     exact version and checksum from the Go module proxy into
 #     target/third-party/ (scripts/lib/thirdparty.sh), only when missing.
-# KFORGE_TOOLS_BIN is exported with the venv's bin directory and
-# KFORGE_CALICO_CRDS with the Calico CRDs, so Rust tests can find them. The
+#   - kube-apiserver, kubeadm and etcd built from Go modules (k8s.io/kubernetes,
+#     go.etcd.io/etcd, pinned in tools/kube/go.mod) into a cache outside the
+#     checkout, ~/.cache/kforge/kube (scripts/lib/kube.sh), only when missing:
+#     the first build takes minutes, later runs none. The tests that need a
+#     real API server start one on 127.0.0.1 from there.
+# KFORGE_TOOLS_BIN is exported with the venv's bin directory,
+# KFORGE_CALICO_CRDS with the Calico CRDs and KFORGE_KUBE_BIN with the kube
+# binaries, so Rust tests can find them. The
 # tests that need them are #[ignore]d for a plain `cargo test`; this script
 # runs them too, and there a missing tool fails them.
 set -euo pipefail
@@ -30,7 +36,7 @@ for arg in "$@"; do
   case $arg in
     --tools-only) TOOLS_ONLY=1 ;;
     -h | --help)
-      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -57,6 +63,9 @@ source "$ROOT/scripts/lib/tools.sh"
 # fetch_third_party, THIRD_PARTY.
 # shellcheck source=scripts/lib/thirdparty.sh disable=SC1091 # checked on its own
 source "$ROOT/scripts/lib/thirdparty.sh"
+# setup_kube, KUBE_VERSION.
+# shellcheck source=scripts/lib/kube.sh disable=SC1091 # checked on its own
+source "$ROOT/scripts/lib/kube.sh"
 
 section "tools"
 install_debian_tools
@@ -70,6 +79,13 @@ fetch_third_party || stage_failed "third-party data"
 export KFORGE_THIRD_PARTY="$THIRD_PARTY"
 export KFORGE_CALICO_CRDS="$THIRD_PARTY/calico"
 echo "KFORGE_CALICO_CRDS=$KFORGE_CALICO_CRDS"
+
+# Exports KFORGE_KUBE_BIN; a failed build stops the run here, before the tests
+# that would fail for want of the binaries.
+section "kube binaries"
+kube_start=$SECONDS
+setup_kube || stage_failed "kube binaries"
+echo "kube binaries ready in $((SECONDS - kube_start)) s"
 
 if [[ $TOOLS_ONLY -eq 1 ]]; then
   exit 0

@@ -61,6 +61,15 @@ kube_go() {
 setup_kube() {
   command -v go >/dev/null 2>&1 ||
     kube_fail "the go command is needed to build them (Debian package golang-go)" || return 1
+  # Kubernetes 1.33 needs Go 1.24 or later (go.mod's go line); GOTOOLCHAIN=local
+  # keeps the go command from fetching a newer toolchain by itself.
+  local go_version go_minor
+  go_version=$(go env GOVERSION)
+  go_minor=${go_version#go1.}
+  go_minor=${go_minor%%.*}
+  [[ $go_minor =~ ^[0-9]+$ && $go_minor -ge 24 ]] ||
+    kube_fail "Go 1.24 or later is needed to build Kubernetes $KUBE_VERSION, found $go_version" ||
+    return 1
   grep -qE "^\s*k8s.io/kubernetes $KUBE_VERSION( |$)" "$KUBE_GO_MODULE/go.mod" ||
     kube_fail "tools/kube/go.mod does not require k8s.io/kubernetes $KUBE_VERSION" || return 1
   local bin=$KUBE_CACHE/$KUBE_VERSION/bin ldflags stamp

@@ -60,11 +60,12 @@ install_commands() {
 }
 
 # What scripts/test.sh needs: shellcheck, age-keygen for tests/secrets.rs,
-# kubectl for the interop checks, and go and jq to fetch the pinned
-# third-party data (scripts/lib/thirdparty.sh).
+# kubectl for the interop checks and the API-server tests, openssl for the
+# test API server's keys, and go and jq to fetch the pinned third-party data
+# (scripts/lib/thirdparty.sh) and build the kube binaries (scripts/lib/kube.sh).
 install_debian_tools() {
   install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq \
-    kubectl=kubectl go=golang-go
+    kubectl=kubectl go=golang-go openssl=openssl
 }
 
 # What scripts/bench.sh needs besides the venv: GNU time for peak RSS and

@@ -99,3 +99,5 @@ pub fn run_kforge(
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+pub mod apiserver;
