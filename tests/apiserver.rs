@@ -90,3 +90,59 @@ fn a_dropped_server_leaves_no_process_and_no_directory() {
     }
     assert!(!dir.exists(), "{} outlived the server", dir.display());
 }
+
+const KUBEADM_CONFIG: &str = "apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+nodeRegistration:
+  name: cp-1
+  criSocket: unix:///run/containerd/containerd.sock
+  kubeletExtraArgs:
+    - name: node-ip
+      value: 192.0.2.10
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: 1.33.4
+networking:
+  podSubnet: 10.244.0.0/16
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+";
+
+/// The kubeadm built beside the server judges v1beta4 files offline, strictly (issue 14's
+/// `kubeadm config validate` check rests on this).
+#[test]
+#[ignore = "needs kube-apiserver: run scripts/test.sh"]
+fn kubeadm_validates_v1beta4_configuration_strictly() {
+    let kubeadm = apiserver::kubeadm();
+    let version = std::process::Command::new(&kubeadm)
+        .args(["version", "-o", "short"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), "v1.33.4");
+    let dir = tempfile::tempdir().unwrap();
+    let validate = |text: &str| {
+        let path = dir.path().join("kubeadm.yaml");
+        std::fs::write(&path, text).unwrap();
+        std::process::Command::new(&kubeadm)
+            .args(["config", "validate", "--config"])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    let good = validate(KUBEADM_CONFIG);
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    let bad = validate(&KUBEADM_CONFIG.replace("podSubnet:", "podSubnets:"));
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown field \"networking.podSubnets\""),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

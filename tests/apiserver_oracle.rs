@@ -13,6 +13,7 @@
 //! - `kustomization.yaml` (`kustomize.config.k8s.io`): kustomize's input, not an API object.
 //! - kubeadm/kubelet configuration (`kubeadm.k8s.io`, `kubelet.config.k8s.io`, ...) under
 //!   `nodes/`: read by kubeadm on the node; `kubeadm config validate` judges those.
+//! - YAML documents without `apiVersion` and `kind` (data files, not objects).
 //!
 //! Secrets: kforge commits them SOPS-encrypted, which no server accepts as they are; they are
 //! decrypted in memory with the example blueprints' throwaway identity
@@ -210,6 +211,9 @@ fn api_group(object: &Value) -> &str {
 
 /// Why an object of `out/` is not sent to the server, or `None` when it is.
 fn not_an_api_object(object: &Value) -> Option<&'static str> {
+    if object.get("apiVersion").is_none() || object.get("kind").is_none() {
+        return Some("no apiVersion and kind (data, not an object)");
+    }
     match api_group(object) {
         "kustomize.config.k8s.io" => Some("kustomize input (kustomization.yaml)"),
         "kubeadm.k8s.io" | "kubelet.config.k8s.io" | "kubeproxy.config.k8s.io" => {

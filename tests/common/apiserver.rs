@@ -91,6 +91,11 @@ pub fn kube_bin() -> PathBuf {
     dir
 }
 
+/// The `kubeadm` built beside the server, for `kubeadm config validate`.
+pub fn kubeadm() -> PathBuf {
+    kube_bin().join("kubeadm")
+}
+
 impl ApiServer {
     fn external(kubeconfig: PathBuf) -> Self {
         assert!(
