@@ -366,14 +366,8 @@ fn every_rendered_object_is_accepted_by_the_api_server() {
 const DISAGREEMENTS: &str = "tests/corpus/apiserver-disagreements.txt";
 
 fn corpus_files() -> Vec<PathBuf> {
-    let dir = Path::new(ROOT).join("tests/corpus");
-    let mut files: Vec<PathBuf> = ["valid", "invalid"]
-        .iter()
-        .flat_map(|kind| std::fs::read_dir(dir.join(kind)).unwrap())
-        .map(|entry| entry.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
-        .collect();
-    files.sort();
+    let mut files = common::corpus("valid");
+    files.extend(common::corpus("invalid"));
     files
 }
 

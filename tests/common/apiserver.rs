@@ -397,54 +397,34 @@ impl Files {
         };
         let ca_key = path("ca.key");
         let p = |p: &Path| p.display().to_string();
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "7",
-            "-subj",
+        certificate(
             "/CN=kforge-test-ca",
-            "-keyout",
-            &p(&ca_key),
-            "-out",
-            &p(&files.ca_cert),
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "7",
-            "-subj",
+            &ca_key,
+            &files.ca_cert,
+            &[
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        certificate(
             "/CN=kube-apiserver",
-            "-CA",
-            &p(&files.ca_cert),
-            "-CAkey",
-            &p(&ca_key),
-            "-keyout",
-            &p(&files.serving_key),
-            "-out",
-            &p(&files.serving_cert),
-            "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-addext",
-            "extendedKeyUsage=serverAuth",
-        ]);
+            &files.serving_key,
+            &files.serving_cert,
+            &[
+                "-CA",
+                &p(&files.ca_cert),
+                "-CAkey",
+                &p(&ca_key),
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-addext",
+                "basicConstraints=critical,CA:FALSE",
+                "-addext",
+                "extendedKeyUsage=serverAuth",
+            ],
+        );
         openssl(&[
             "genpkey",
             "-algorithm",
@@ -475,6 +455,31 @@ impl Files {
         );
         files
     }
+}
+
+/// A new P-256 key and a certificate for it, valid for a week: self-signed, or signed by the
+/// CA that `extra` names with `-CA`/`-CAkey`.
+fn certificate(subject: &str, key: &Path, cert: &Path, extra: &[&str]) {
+    let (key, cert) = (key.display().to_string(), cert.display().to_string());
+    let mut args = vec![
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "7",
+        "-subj",
+        subject,
+        "-keyout",
+        &key,
+        "-out",
+        &cert,
+    ];
+    args.extend_from_slice(extra);
+    openssl(&args);
 }
 
 fn openssl(args: &[&str]) {

@@ -52,6 +52,21 @@ pub fn calico_crds() -> PathBuf {
     dir
 }
 
+/// The files of `tests/corpus/<kind>/` (`valid` or `invalid`) that are cases, sorted: YAML
+/// and JSON files, not the `.expect` sidecars.
+pub fn corpus(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// What one run of the `kforge` binary printed, and its exit status.
 pub struct Run {
     pub code: i32,
