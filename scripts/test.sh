@@ -80,16 +80,33 @@ export KFORGE_THIRD_PARTY="$THIRD_PARTY"
 export KFORGE_CALICO_CRDS="$THIRD_PARTY/calico"
 echo "KFORGE_CALICO_CRDS=$KFORGE_CALICO_CRDS"
 
-# Exports KFORGE_KUBE_BIN; a failed build stops the run here, before the tests
-# that would fail for want of the binaries.
-section "kube binaries"
-kube_start=$SECONDS
-setup_kube || stage_failed "kube binaries"
-echo "kube binaries ready in $((SECONDS - kube_start)) s"
-
+# The kube binaries (setup_kube exports KFORGE_KUBE_BIN). With --tools-only
+# they are built here; otherwise the build runs in the background while the
+# Rust stages below compile, and the tests stage waits for it: a cold build
+# takes minutes of two cores, and cargo leaves one core idle for long
+# stretches (k8s-openapi is one crate). A failed build stops the run before
+# the tests that would fail for want of the binaries.
 if [[ $TOOLS_ONLY -eq 1 ]]; then
+  section "kube binaries"
+  setup_kube || stage_failed "kube binaries"
   exit 0
 fi
+section "kube binaries (in the background, log in target/kube-build.log)"
+mkdir -p "$ROOT/target"
+KUBE_LOG=$ROOT/target/kube-build.log
+KUBE_START=$SECONDS
+# Job control gives the build a process group of its own, so that an early
+# exit stops it with everything it started.
+set -m
+(setup_kube) >"$KUBE_LOG" 2>&1 &
+KUBE_PID=$!
+set +m
+CLEANUP=()
+cleanup() {
+  kill -- "-$KUBE_PID" 2>/dev/null || true
+  rm -f "${CLEANUP[@]}"
+}
+trap cleanup EXIT
 
 # ----------------------------------------------------------- rust stages ----
 
@@ -120,6 +137,14 @@ KFORGE_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/kforge
 section "schemas"
 ./scripts/gen-schemas.sh --check || stage_failed schemas
 
+section "kube binaries"
+kube_rc=0
+wait "$KUBE_PID" || kube_rc=$?
+cat "$KUBE_LOG"
+[[ $kube_rc -eq 0 ]] || stage_failed "kube binaries"
+setup_kube >/dev/null || stage_failed "kube binaries" # exports KFORGE_KUBE_BIN
+echo "KFORGE_KUBE_BIN=$KFORGE_KUBE_BIN (ready $((SECONDS - KUBE_START)) s after the build started)"
+
 # The ignored tests are those that need an external tool or fetched data
 # (#[ignore = "needs ..."]); here they have them, so every test runs.
 section "tests"
@@ -139,7 +164,7 @@ FAILED=0
 
 section "interop"
 COUNTS=$(mktemp)
-trap 'rm -f "$COUNTS"' EXIT
+CLEANUP+=("$COUNTS")
 interop_rc=0
 KFORGE_INTEROP_COUNTS=$COUNTS ./scripts/interop.sh "$KFORGE_BIN" || interop_rc=$?
 if [[ -s $COUNTS ]]; then
