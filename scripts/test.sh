@@ -16,8 +16,14 @@
 #   - Pinned third-party data (the Calico, Flux and Argo CD CRDs) fetched by
 #     exact version and checksum from the Go module proxy into
 #     target/third-party/ (scripts/lib/thirdparty.sh), only when missing.
-# KFORGE_TOOLS_BIN is exported with the venv's bin directory and
-# KFORGE_CALICO_CRDS with the Calico CRDs, so Rust tests can find them. The
+#   - kube-apiserver, kubeadm and etcd built from Go modules (k8s.io/kubernetes,
+#     go.etcd.io/etcd, pinned in tools/kube/go.mod) into a cache outside the
+#     checkout, ~/.cache/kforge/kube (scripts/lib/kube.sh), only when missing:
+#     the first build takes minutes, later runs none. The tests that need a
+#     real API server start one on 127.0.0.1 from there.
+# KFORGE_TOOLS_BIN is exported with the venv's bin directory,
+# KFORGE_CALICO_CRDS with the Calico CRDs and KFORGE_KUBE_BIN with the kube
+# binaries, so Rust tests can find them. The
 # tests that need them are #[ignore]d for a plain `cargo test`; this script
 # runs them too, and there a missing tool fails them.
 set -euo pipefail
@@ -30,7 +36,7 @@ for arg in "$@"; do
   case $arg in
     --tools-only) TOOLS_ONLY=1 ;;
     -h | --help)
-      sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -57,6 +63,9 @@ source "$ROOT/scripts/lib/tools.sh"
 # fetch_third_party, THIRD_PARTY.
 # shellcheck source=scripts/lib/thirdparty.sh disable=SC1091 # checked on its own
 source "$ROOT/scripts/lib/thirdparty.sh"
+# setup_kube, KUBE_VERSION.
+# shellcheck source=scripts/lib/kube.sh disable=SC1091 # checked on its own
+source "$ROOT/scripts/lib/kube.sh"
 
 section "tools"
 install_debian_tools
@@ -71,9 +80,33 @@ export KFORGE_THIRD_PARTY="$THIRD_PARTY"
 export KFORGE_CALICO_CRDS="$THIRD_PARTY/calico"
 echo "KFORGE_CALICO_CRDS=$KFORGE_CALICO_CRDS"
 
+# The kube binaries (setup_kube exports KFORGE_KUBE_BIN). With --tools-only
+# they are built here; otherwise the build runs in the background while the
+# Rust stages below compile, and the tests stage waits for it: a cold build
+# takes minutes of two cores, and cargo leaves one core idle for long
+# stretches (k8s-openapi is one crate). A failed build stops the run before
+# the tests that would fail for want of the binaries.
 if [[ $TOOLS_ONLY -eq 1 ]]; then
+  section "kube binaries"
+  setup_kube || stage_failed "kube binaries"
   exit 0
 fi
+section "kube binaries (in the background, log in target/kube-build.log)"
+mkdir -p "$ROOT/target"
+KUBE_LOG=$ROOT/target/kube-build.log
+KUBE_START=$SECONDS
+# Job control gives the build a process group of its own, so that an early
+# exit stops it with everything it started.
+set -m
+(setup_kube) >"$KUBE_LOG" 2>&1 &
+KUBE_PID=$!
+set +m
+CLEANUP=()
+cleanup() {
+  kill -- "-$KUBE_PID" 2>/dev/null || true
+  rm -f "${CLEANUP[@]}"
+}
+trap cleanup EXIT
 
 # ----------------------------------------------------------- rust stages ----
 
@@ -104,6 +137,14 @@ KFORGE_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/kforge
 section "schemas"
 ./scripts/gen-schemas.sh --check || stage_failed schemas
 
+section "kube binaries"
+kube_rc=0
+wait "$KUBE_PID" || kube_rc=$?
+cat "$KUBE_LOG"
+[[ $kube_rc -eq 0 ]] || stage_failed "kube binaries"
+setup_kube >/dev/null || stage_failed "kube binaries" # exports KFORGE_KUBE_BIN
+echo "KFORGE_KUBE_BIN=$KFORGE_KUBE_BIN (ready $((SECONDS - KUBE_START)) s after the build started)"
+
 # The ignored tests are those that need an external tool or fetched data
 # (#[ignore = "needs ..."]); here they have them, so every test runs.
 section "tests"
@@ -123,7 +164,7 @@ FAILED=0
 
 section "interop"
 COUNTS=$(mktemp)
-trap 'rm -f "$COUNTS"' EXIT
+CLEANUP+=("$COUNTS")
 interop_rc=0
 KFORGE_INTEROP_COUNTS=$COUNTS ./scripts/interop.sh "$KFORGE_BIN" || interop_rc=$?
 if [[ -s $COUNTS ]]; then

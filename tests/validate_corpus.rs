@@ -13,16 +13,7 @@ use std::process::Command;
 mod common;
 
 fn corpus(kind: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/corpus")
-        .join(kind);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
-        .collect();
-    files.sort();
-    files
+    common::corpus(kind)
 }
 
 /// The header lines of a case: from the file itself, or its `.expect` sidecar.

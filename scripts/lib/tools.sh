@@ -60,9 +60,11 @@ install_commands() {
 }
 
 # What scripts/test.sh needs: shellcheck, age-keygen for tests/secrets.rs,
-# kubectl for the interop checks, go and jq to fetch the pinned third-party
-# data (scripts/lib/thirdparty.sh), and cloud-init, openssl and sha256sum for
-# the node bootstrap tests (tests/bootstrap.rs).
+# kubectl for the interop checks and the API-server tests, go and jq to fetch
+# the pinned third-party data (scripts/lib/thirdparty.sh) and build the kube
+# binaries (scripts/lib/kube.sh), openssl for the test API server's keys and
+# the node bootstrap tests, and cloud-init and sha256sum for the latter
+# (tests/bootstrap.rs).
 install_debian_tools() {
   install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq \
     kubectl=kubectl go=golang-go cloud-init=cloud-init openssl=openssl \

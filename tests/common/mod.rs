@@ -67,6 +67,21 @@ pub fn third_party(name: &str) -> PathBuf {
     dir
 }
 
+/// The files of `tests/corpus/<kind>/` (`valid` or `invalid`) that are cases, sorted: YAML
+/// and JSON files, not the `.expect` sidecars.
+pub fn corpus(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(kind);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// What one run of the `kforge` binary printed, and its exit status.
 pub struct Run {
     pub code: i32,
@@ -114,3 +129,5 @@ pub fn run_kforge(
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
+
+pub mod apiserver;
