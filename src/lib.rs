@@ -9,9 +9,11 @@
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod expand;
 pub mod finding;
+pub mod git;
 pub mod json;
 pub mod lint;
 pub mod load;

@@ -60,6 +60,10 @@ const LAYERS: &[(&[&str], &str)] = &[
         "xref and lint over a blueprint's objects; schemas of the cluster over any objects",
     ),
     (
+        &["diff"],
+        "two versions of the rendered trees compared: objects, files, Secret keys; printed as text, markdown, JSON",
+    ),
+    (
         &["synthetic"],
         "benchmark blueprints, checked and expanded to prove them valid",
     ),
@@ -67,6 +71,10 @@ const LAYERS: &[(&[&str], &str)] = &[
     (
         &["pipeline"],
         "planning, compiling and rendering a run of every stage",
+    ),
+    (
+        &["git"],
+        "the IO edge to git: a revision as a Source, committing the output",
     ),
     (&["cli"], "the edge: arguments, files, terminal, exit codes"),
 ];

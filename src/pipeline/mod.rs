@@ -108,7 +108,7 @@ pub struct Plan {
 
 /// Reads a file as a source for diagnostics, named by its repository path.
 fn read_source(source: &dyn Source, path: &RepoPath) -> Result<Arc<SourceFile>, Failure> {
-    Ok(SourceFile::new(path.display(), source.read_text(path)?))
+    Ok(SourceFile::new(source.name(path), source.read_text(path)?))
 }
 
 /// The `*.yaml` and `*.yml` files directly in a directory; `None` when it does not exist.
