@@ -15,6 +15,13 @@ pub const LIMIT: usize = 65_536;
 /// Characters kept free for the closing notes.
 const RESERVE: usize = 600;
 
+/// The least diff a kept block shows when diffs must be cut (fewer blocks are kept
+/// rather than many that show nothing).
+const MIN_CAP: usize = 300;
+
+/// Characters allowed per block for a fence longer than three backticks.
+const FRAME_MARGIN: usize = 8;
+
 /// What a cut diff ends with.
 const CUT: &str = "... (diff cut to fit the comment; run `kforge diff` locally for all of it)\n";
 
@@ -204,24 +211,40 @@ pub fn render(diff: &Diff) -> String {
         out.push_str(&tail);
         return out;
     }
-    // Too long: keep as many blocks as fit without their diffs, then share the room left
-    // among the diffs, cutting the largest first.
-    let mut skeletons: Vec<usize> = Vec::new();
-    let mut used = 0;
-    for (env, change) in &changes {
-        let size = chars(&block(env, change, "")) + 20;
-        if used + size > room {
-            break;
-        }
-        used += size;
-        skeletons.push(size);
-    }
-    let kept = skeletons.len();
-    let lengths: Vec<usize> = changes[..kept]
+    // Too long. Each kept block costs its frame plus its diff cut to `cap` characters;
+    // keep as many blocks as fit with at least MIN_CAP characters of diff each, then give
+    // the room left to the diffs, cutting the largest first.
+    let frames: Vec<usize> = changes
         .iter()
-        .map(|(_, c)| chars(&c.diff))
+        .map(|(env, c)| {
+            let frame = if c.diff.is_empty() {
+                chars(&block(env, c, ""))
+            } else {
+                chars(&block(env, c, "\n")) - 1
+            };
+            frame + FRAME_MARGIN
+        })
         .collect();
-    let cap = cap_for(&lengths, room - used).unwrap_or(0);
+    let lengths: Vec<usize> = changes.iter().map(|(_, c)| chars(&c.diff)).collect();
+    let fits = |kept: usize, cap: usize| {
+        let frames: usize = frames[..kept].iter().sum();
+        frames <= room && cap_for(&lengths[..kept], room - frames).is_some_and(|c| c >= cap)
+    };
+    let (mut low, mut high) = (0, changes.len());
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if fits(
+            mid,
+            MIN_CAP.min(lengths[..mid].iter().copied().max().unwrap_or(0)),
+        ) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    let kept = low;
+    let frames_used: usize = frames[..kept].iter().sum();
+    let cap = cap_for(&lengths[..kept], room.saturating_sub(frames_used)).unwrap_or(0);
     let mut out = head;
     let mut cut_count = 0;
     for (env, change) in &changes[..kept] {

@@ -234,3 +234,122 @@ impl Source for Revision {
             .unwrap_or(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A repository with one commit of `files` (path, text) and `links` (path, target).
+    fn repository(files: &[(&str, &str)], links: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        for (path, text) in files {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        for (path, target) in links {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::os::unix::fs::symlink(target, file).unwrap();
+        }
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "one", &tree, &[])
+            .unwrap();
+        dir
+    }
+
+    fn path(p: &str) -> RepoPath {
+        RepoPath::new(p).unwrap()
+    }
+
+    #[test]
+    fn a_revision_reads_committed_files_not_the_work_tree() {
+        let dir = repository(
+            &[("blueprints/a.yaml", "committed"), ("blueprints/b.txt", "")],
+            &[("blueprints/link.yaml", "a.yaml")],
+        );
+        std::fs::write(dir.path().join("blueprints/a.yaml"), "edited").unwrap();
+        std::fs::write(dir.path().join("blueprints/new.yaml"), "new").unwrap();
+        let revision = Revision::open(dir.path(), "HEAD").unwrap();
+        assert!(revision.describe().starts_with("HEAD ("));
+        assert_eq!(
+            revision.read_text(&path("blueprints/a.yaml")).unwrap(),
+            "committed"
+        );
+        assert_eq!(
+            revision.read_text(&path("blueprints/link.yaml")).unwrap(),
+            "committed",
+            "a symlink inside the repository is followed"
+        );
+        let listed = revision.files_in(&path("blueprints")).unwrap().unwrap();
+        let names: Vec<&str> = listed.iter().map(RepoPath::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "blueprints/a.yaml",
+                "blueprints/b.txt",
+                "blueprints/link.yaml"
+            ]
+        );
+        assert!(!revision.exists(&path("blueprints/new.yaml")));
+        assert_eq!(revision.files_in(&path("overlays")).unwrap(), None);
+        assert_eq!(
+            revision.name(&path("blueprints/a.yaml")),
+            "HEAD:blueprints/a.yaml"
+        );
+    }
+
+    #[test]
+    fn a_symlink_blob_that_leaves_the_repository_is_refused() {
+        let dir = repository(
+            &[("blueprints/a.yaml", "")],
+            &[
+                ("blueprints/up.yaml", "../../outside.yaml"),
+                ("blueprints/abs.yaml", "/etc/passwd"),
+                ("blueprints/loop.yaml", "loop.yaml"),
+                ("secrets", "/etc"),
+            ],
+        );
+        let revision = Revision::open(dir.path(), "HEAD").unwrap();
+        for p in [
+            "blueprints/up.yaml",
+            "blueprints/abs.yaml",
+            "blueprints/loop.yaml",
+            "secrets/passwd",
+        ] {
+            assert!(
+                matches!(
+                    revision.read(&path(p)),
+                    Err(Error::OutsideRepository { .. })
+                ),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_subdirectory_is_the_root_and_unknown_revisions_are_errors() {
+        let dir = repository(&[("infra/blueprints/a.yaml", "x"), ("top.yaml", "t")], &[]);
+        let revision = Revision::open(&dir.path().join("infra"), "HEAD").unwrap();
+        assert_eq!(revision.read_text(&path("blueprints/a.yaml")).unwrap(), "x");
+        assert!(
+            !revision.exists(&path("top.yaml")),
+            "files above the directory kforge runs in are not its repository"
+        );
+        assert!(matches!(
+            Revision::open(dir.path(), "nope"),
+            Err(Error::UnknownRevision { .. })
+        ));
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Revision::open(elsewhere.path(), "HEAD"),
+            Err(Error::NotARepository { .. })
+        ));
+    }
+}
