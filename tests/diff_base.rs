@@ -400,3 +400,25 @@ fn a_change_of_5000_objects_fits_a_comment_and_names_every_object() {
     }
     assert!(comment.contains("diffs were cut to fit") || comment.contains("have no diff section"));
 }
+
+/// The workflow docs/ci.md offers is valid YAML, checks the output on every pull request and
+/// finds its comment by the marker kforge's markdown starts with.
+#[test]
+fn the_example_workflow_checks_and_posts_one_comment() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/github-workflow.yaml"),
+    )
+    .unwrap();
+    let workflow: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    assert!(
+        workflow["on"]["pull_request"].is_null() || workflow["on"].get("pull_request").is_some()
+    );
+    let steps = workflow["jobs"]["render"]["steps"].as_sequence().unwrap();
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert!(runs.iter().any(|r| r.contains("kforge render --check")));
+    assert!(
+        runs.iter()
+            .any(|r| r.contains("kforge diff --base") && r.contains("--output markdown"))
+    );
+    assert!(text.contains(kforge::diff::markdown::MARKER));
+}

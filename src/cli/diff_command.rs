@@ -151,11 +151,11 @@ pub fn run(args: &DiffArgs) -> Exit {
         });
         (base, head)
     });
-    let base = match base {
+    let mut base = match base {
         Ok(base) => base,
         Err(failure) => return failed(failure, &revision.describe()),
     };
-    let head = match head {
+    let mut head = match head {
         Ok(head) => head,
         Err(failure) => return failed(failure, &tree.describe()),
     };
@@ -174,7 +174,13 @@ pub fn run(args: &DiffArgs) -> Exit {
         DiffOutput::Json => diff::json::render(&diff),
     };
     print!("{text}");
-    if diff.is_empty() {
+    let different = !diff.is_empty();
+    // Plain Secret values are overwritten now; the rest is left to the process's end.
+    for rendering in base.iter_mut().chain(head.iter_mut()) {
+        rendering.forget_secrets();
+    }
+    super::exit_without_freeing((base, head, diff));
+    if !different {
         Exit::Success
     } else {
         Exit::Difference

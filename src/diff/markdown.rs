@@ -9,6 +9,10 @@ use std::collections::BTreeMap;
 use super::text::{headline, notes};
 use super::{Action, Change, Diff};
 
+/// The first line of every comment, hidden when GitHub renders it: how a CI step finds the
+/// comment it posted before, to update it instead of adding another.
+pub const MARKER: &str = "<!-- kforge-diff -->";
+
 /// The most characters a GitHub comment may hold.
 pub const LIMIT: usize = 65_536;
 
@@ -84,7 +88,7 @@ fn fence(text: &str) -> String {
 fn block(env: &str, change: &Change, diff: &str) -> String {
     let mut out = format!(
         "<details><summary><code>{env}</code> {}</summary>\n\n",
-        escape(&headline(change))
+        html(&headline(change))
     );
     for line in notes(change) {
         out.push_str(&format!("{}\n\n", escape(&line)));
@@ -101,13 +105,21 @@ fn block(env: &str, change: &Change, diff: &str) -> String {
     out
 }
 
-/// Text outside code blocks, with what HTML or markdown would read as markup escaped.
-fn escape(text: &str) -> String {
+/// Text inside an HTML element (GitHub renders no markdown in `<summary>`).
+fn html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Markdown text, with what HTML or markdown would read as markup escaped.
+fn escape(text: &str) -> String {
+    html(text)
+        .replace('\\', "\\\\")
         .replace('_', "\\_")
         .replace('*', "\\*")
+        .replace('`', "\\`")
+        .replace('[', "\\[")
 }
 
 /// The first `n` characters of `text`, cut back to a line end, then [`CUT`].
@@ -142,7 +154,7 @@ fn cap_for(lengths: &[usize], room: usize) -> Option<usize> {
 }
 
 pub fn render(diff: &Diff) -> String {
-    let mut head = String::from("### kforge diff\n\n");
+    let mut head = format!("{MARKER}\n### kforge diff\n\n");
     head.push_str(&format!(
         "`{}` → {}: **Plan: {}.**\n\n",
         diff.base,

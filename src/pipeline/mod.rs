@@ -392,13 +392,20 @@ impl Rendered {
     }
 }
 
-impl Drop for Rendered {
-    fn drop(&mut self) {
+impl Rendered {
+    /// Overwrites the bytes of the tree's Secret artifacts (plain text until sealed).
+    pub fn forget_secrets(&mut self) {
         for secret in &self.secrets {
             if let Some(artifact) = self.tree.get_mut(&secret.path) {
                 zeroize::Zeroize::zeroize(&mut artifact.bytes);
             }
         }
+    }
+}
+
+impl Drop for Rendered {
+    fn drop(&mut self) {
+        self.forget_secrets();
     }
 }
 
