@@ -43,6 +43,9 @@ CORE_PLAIN_GROUPS = {"apps", "batch", "policy", "autoscaling"}
 # or CRDs); kubernetes-validate has no schemas for them.
 NON_CORE_K8S_IO_GROUPS = {
     "kustomize.config.k8s.io",
+    # Node bootstrap files (nodes/<node>/kubeadm.yaml): read by kubeadm, not served.
+    "kubeadm.k8s.io",
+    "kubelet.config.k8s.io",
     "gateway.networking.k8s.io",
     "snapshot.storage.k8s.io",
 }

@@ -170,9 +170,24 @@ else
   if [[ -d overlays ]]; then
     cp -R overlays "$work/"
   fi
-  # Both renders start from nothing, as in a new checkout; without an
-  # identity, which a render into an empty directory does not need.
+  # Both renders start from nothing, as in a new checkout, but for the
+  # committed cluster CA and tokens (nodes/ca.crt, nodes/cluster-secrets.yaml):
+  # state a render keeps, like a Secret's values, where a render from nothing
+  # would make a new CA. Without an identity, which keeping them does not need.
   unset SOPS_AGE_KEY_FILE SOPS_AGE_KEY
+  seed_cluster_material() { # DEST
+    local ca tree rel_tree
+    [[ -d $REPO_OUT ]] || return 0
+    while IFS= read -r ca; do
+      tree=${ca%/nodes/ca.crt}
+      rel_tree=${tree#"$REPO_OUT"/}
+      mkdir -p "$1/$rel_tree/nodes"
+      cp "$ca" "$tree/nodes/cluster-secrets.yaml" "$1/$rel_tree/nodes/"
+      printf 'nodes/ca.crt\nnodes/cluster-secrets.yaml\n' >"$1/$rel_tree/.kforge-owned"
+    done < <(find "$REPO_OUT" -mindepth 4 -maxdepth 4 -path '*/nodes/ca.crt' | sort)
+  }
+  seed_cluster_material "$work/out"
+  seed_cluster_material "$work/out-again"
   rendered=0
   if (cd "$work" && "$KFORGE" render --out "$work/out") >"$SCRATCH/render.log" 2>&1; then
     pass "kforge render --out in a scratch copy of blueprints/"

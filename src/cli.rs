@@ -10,6 +10,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod commit;
 mod diff_command;
+mod nodes_command;
 mod report;
 mod validate_command;
 
@@ -133,6 +134,8 @@ enum Command {
     /// Validate Kubernetes manifests strictly against the schemas of a Kubernetes version.
     #[command(after_help = VALIDATE_EXAMPLES)]
     Validate(validate_command::ValidateArgs),
+    /// Print the nodes of a blueprint's cluster, or one node's cloud-init user-data.
+    Nodes(nodes_command::NodesArgs),
     /// Print the JSON Schema of the blueprint format.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema,
@@ -211,6 +214,7 @@ where
         Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
         Command::Validate(args) => validate_command::run(&args),
         Command::Diff(args) => diff_command::run(&args),
+        Command::Nodes(args) => nodes_command::run(&args),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
             Exit::Success
@@ -346,9 +350,15 @@ fn render(blueprints: &[PathBuf], envs: &[String], out: &Path, mode: Mode, outpu
     let snapshot = snapshot.join().unwrap_or_default();
     // Every Secret is encrypted before anything is written, so a problem writes nothing.
     let mut sealed = Vec::new();
-    if renderings.iter().any(|r| !r.secrets.is_empty()) {
-        let done = sealing::read_keys(&tree)
-            .and_then(|keys| output::seal_all(&mut renderings, out, tree.root(), &keys, &snapshot));
+    // Node files first: the cluster's CA and tokens join the Secrets to seal.
+    if renderings
+        .iter()
+        .any(|r| !r.secrets.is_empty() || r.cluster.is_some())
+    {
+        let done = sealing::read_keys(&tree).and_then(|keys| {
+            output::add_nodes(&mut renderings, out, &keys, &snapshot)?;
+            output::seal_all(&mut renderings, out, tree.root(), &keys, &snapshot)
+        });
         match done {
             Ok(done) => sealed = done,
             Err(problems) => {
@@ -401,10 +411,14 @@ fn render(blueprints: &[PathBuf], envs: &[String], out: &Path, mode: Mode, outpu
     for done in &sealed {
         sealing::report(&done.dir, &done.outcomes);
     }
-    if sealed
-        .iter()
-        .any(|done| !done.outcomes.is_empty() && !done.flux_decryption)
-    {
+    // The nodes' secret material is not applied by a GitOps controller.
+    if sealed.iter().any(|done| {
+        !done.controller
+            && done
+                .outcomes
+                .keys()
+                .any(|path| path != crate::bootstrap::material::SECRETS)
+    }) {
         sealing::flux_hint();
     }
     if let (Some(committer), Some(options)) = (&committer, &mode.commit) {

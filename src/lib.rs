@@ -6,8 +6,10 @@
 //! messages) sits below them in [`model`], so imports point one way: `tests/layers.rs` holds
 //! the layer table. See ARCHITECTURE.md.
 
+pub mod bootstrap;
 pub mod check;
 pub mod cli;
+pub mod delivery;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

@@ -1,7 +1,8 @@
 //! Synthetic but realistic blueprints and overlays of any size, for benchmarks and scale
 //! tests: every app has config, plain env, a Service, an Ingress, a PVC, network rules, RBAC,
 //! an HPA and a PDB, which expands to about [`OBJECTS_PER_APP`] objects. A findings-heavy
-//! variant leaves out every app's `securityContext`, so that each app draws lint warnings.
+//! variant gives every app an untagged image, no probes and a writable root filesystem, so
+//! that each app draws lint warnings.
 
 /// Objects one synthetic app expands to: Deployment, its ConfigMap, Service, Ingress, PVC,
 /// Calico NetworkPolicy, ServiceAccount, Role, RoleBinding, HPA and PDB.
@@ -21,8 +22,8 @@ pub enum Findings {
     /// Hardened apps: no lint rule fires.
     #[default]
     None,
-    /// No app sets a `securityContext`, so each app draws one warning per rule of
-    /// [`FINDING_RULES`].
+    /// Every app's image is untagged, it has no probes and asks for a writable root
+    /// filesystem, so each app draws one warning per rule of [`FINDING_RULES`].
     Many,
     /// The apps of [`Findings::Many`] with those rules turned off (`spec.lint.disable`): the
     /// same blueprint and the same work, minus the findings.
@@ -30,7 +31,7 @@ pub enum Findings {
 }
 
 /// The rules every app of a findings-heavy blueprint draws a warning from.
-pub const FINDING_RULES: [&str; 3] = ["KF302", "KF303", "KF304"];
+pub const FINDING_RULES: [&str; 3] = ["KF101", "KF201", "KF304"];
 
 /// A blueprint named `name` with `apps` apps spread over 20 namespaces.
 pub fn blueprint(name: &str, apps: usize) -> String {
@@ -39,11 +40,18 @@ pub fn blueprint(name: &str, apps: usize) -> String {
 
 /// A blueprint named `name` with `apps` apps spread over 20 namespaces, drawing `findings`.
 pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
-    let security_context = match findings {
-        Findings::None => {
-            "\n      securityContext: {runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}"
-        }
-        Findings::Many | Findings::Disabled => "",
+    let clean = findings == Findings::None;
+    // The clean apps keep the secure defaults and name their user; the others opt out of a
+    // read-only root filesystem, which the restricted profile allows and lint warns about.
+    let security_context = if clean {
+        "\n      securityContext: {runAsUser: 1000}"
+    } else {
+        "\n      securityContext: {readOnlyRootFilesystem: false}"
+    };
+    let probes = if clean {
+        "\n      probes:\n        readiness: {http: {path: /ready, port: http}, periodSeconds: 5}\n        liveness: {tcp: http, periodSeconds: 10}"
+    } else {
+        ""
     };
     let mut text = format!(
         "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: {name}\nspec:\n  kubernetesVersion: \"1.33\"\n  namespaces:\n"
@@ -68,6 +76,11 @@ pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
     });
     for i in 0..apps {
         let ns = i % NAMESPACES;
+        let tag = if clean {
+            format!(":1.{i}.0")
+        } else {
+            String::new()
+        };
         // Each app talks to the one before it in its namespace, as services in a chain do.
         let upstream = if i >= NAMESPACES {
             format!(
@@ -80,8 +93,7 @@ pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
         text.push_str(&format!(
             "    - name: app-{i}
       namespace: team-{ns}
-      image: registry.example.com/team-{ns}/app-{i}:1.{i}.0
-      replicas: 2
+      image: registry.example.com/team-{ns}/app-{i}{tag}
       ports: [{{name: http, port: 8080}}]
       env: {{APP_NAME: app-{i}, LOG_FORMAT: json}}
       config:
@@ -90,10 +102,7 @@ pub fn blueprint_with(name: &str, apps: usize, findings: Findings) -> String {
         mountPath: /etc/app
       volumes:
         - {{name: data, mountPath: /data, size: 1Gi, accessModes: [ReadWriteOnce]}}
-      resources: {{requests: {{cpu: 50m, memory: 64Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}
-      probes:
-        readiness: {{http: {{path: /ready, port: http}}, periodSeconds: 5}}
-        liveness: {{tcp: http, periodSeconds: 10}}{security_context}
+      resources: {{requests: {{cpu: 50m, memory: 64Mi}}, limits: {{cpu: 500m, memory: 256Mi}}}}{probes}{security_context}
       ingress:
         className: nginx
         hosts: [{{host: app-{i}.example.com, paths: [{{path: /, port: http}}]}}]

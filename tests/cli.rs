@@ -155,15 +155,33 @@ fn secret_difference(
     .map(|(_, what)| format!("{what} differs"))
 }
 
-/// The example blueprints are golden tests: a render into an empty directory gives exactly the
-/// committed `out/`: the same files (`.kforge-owned` included, none missing, none extra), each
-/// with the same bytes, except that an encrypted Secret is compared by what it decrypts to.
+/// The cluster's CA and tokens of the committed trees, alone in their trees: state a render
+/// keeps, like the values of a Secret (a fresh render would make a new CA).
+fn seed_cluster_material(repo: &Repo) {
+    for env in ["base", "dev", "prod"] {
+        let dir = format!("out/platform/{env}");
+        let mut owned = String::new();
+        for file in ["nodes/ca.crt", "nodes/cluster-secrets.yaml"] {
+            let text = fs::read_to_string(Path::new(ROOT).join(&dir).join(file)).unwrap();
+            repo.write(&format!("{dir}/{file}"), &text);
+            owned.push_str(&format!("{file}\n"));
+        }
+        repo.write(&format!("{dir}/.kforge-owned"), &owned);
+    }
+}
+
+/// The example blueprints are golden tests: a render into a directory holding only the
+/// cluster's CA gives exactly the committed `out/`: the same files (`.kforge-owned`
+/// included, none missing, none extra), each with the same bytes, except that an encrypted
+/// Secret is compared by what it decrypts to.
 #[test]
 fn the_examples_render_exactly_to_the_committed_tree() {
     let repo = Repo::with_examples();
     let out = repo.path().join("out");
     assert!(!out.exists(), "the render starts from nothing");
-    let run = repo.kforge(&["render"]);
+    seed_cluster_material(&repo);
+    let key = Path::new(ROOT).join("tests/fixtures/age/dev.key");
+    let run = repo.kforge_with(&["render"], &[("SOPS_AGE_KEY_FILE", &key)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
 
     let rendered = snapshot_tree(&out);
@@ -230,7 +248,7 @@ fn render_check_reports_stale_output_and_writes_nothing() {
     let minimal = repo.path().join("blueprints/minimal.yaml");
     let text = fs::read_to_string(&minimal)
         .unwrap()
-        .replace("nginx:1.27.2", "nginx:1.27.3");
+        .replace("nginx-unprivileged:1.27.2", "nginx-unprivileged:1.27.3");
     fs::write(&minimal, text).unwrap();
     let before = snapshot_tree(&repo.path().join("out"));
     let run = repo.kforge(&["render", "--check"]);
@@ -251,7 +269,10 @@ fn stale_owned_files_go_and_foreign_files_stay() {
     let minimal = repo.path().join("blueprints/minimal.yaml");
     let text = fs::read_to_string(&minimal)
         .unwrap()
-        .replace("      ports: [{name: http, port: 80}]\n", "")
+        .replace(
+            "      ports: [{name: http, port: 8080, servicePort: 80}]\n",
+            "",
+        )
         .replace(
             "      probes: {liveness: {tcp: http}, readiness: {http: {path: /, port: http}}}\n",
             "",
@@ -410,6 +431,28 @@ fn error_several_at_once() {
 }
 
 #[test]
+fn error_delivery_bad_interval() {
+    insta::assert_snapshot!(broken("delivery-bad-interval.yaml"));
+}
+
+#[test]
+fn error_delivery_repo_url_without_scheme() {
+    insta::assert_snapshot!(broken("delivery-repo-url-without-scheme.yaml"));
+}
+
+#[test]
+fn error_delivery_secrets_without_decryption_secret() {
+    let stderr = broken("delivery-secrets-without-decryption.yaml");
+    assert!(!stderr.contains("pl41n-t3xt-v4lue"), "{stderr}");
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn error_delivery_unknown_fields_under_flux_and_argocd() {
+    insta::assert_snapshot!(broken("delivery-unknown-field.yaml"));
+}
+
+#[test]
 fn errors_as_json() {
     let repo = Repo::new();
     let text =
@@ -436,11 +479,19 @@ fn a_clean_check_as_json_is_one_document_with_no_findings() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json, serde_json::json!({"findings": []}));
-    // With a warning, still one document on stdout.
-    let run = repo.kforge(&["check", "--output", "json"]);
+    // With a warning (a literal secret value), still one document on stdout.
+    repo.write(
+        "blueprints/literal.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: literal\nspec:\n  secrets:\n    - name: db\n      data: {password: {value: hunter2}}\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n",
+    );
+    let run = repo.kforge(&["check", "blueprints/literal.yaml", "--output", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(json["findings"][0]["rule"], "not-implemented");
+    assert_eq!(
+        json["findings"][0]["rule"], "secret-literal-value",
+        "{json}"
+    );
+    assert_eq!(json["findings"][0]["severity"], "warning");
 }
 
 #[test]
@@ -463,6 +514,68 @@ fn a_file_reference_may_not_leave_the_repository() {
         run.stderr
     );
     assert!(!repo.path().join("out").exists());
+}
+
+/// The hint to set `spec.delivery.flux.decryptionSecret` comes while Flux cannot decrypt the
+/// Secrets, and following it gives a Kustomization that decrypts them.
+#[test]
+fn the_decryption_hint_is_followed_by_a_decrypting_kustomization() {
+    let repo = Repo::new();
+    let blueprint = "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: s\nspec:\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n  secrets:\n    - name: db\n      namespace: web\n      data: {password: {value: hunter2-plaintext}}\n  namespaces: [{name: web}]\n";
+    repo.write("blueprints/s.yaml", blueprint);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("set spec.delivery.flux.decryptionSecret"),
+        "{}",
+        run.stderr
+    );
+    let delivered = format!(
+        "{blueprint}  delivery:\n    repoURL: https://git.example.com/s.git\n    flux: {{decryptionSecret: sops-age}}\n"
+    );
+    repo.write("blueprints/s.yaml", &delivered);
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("hint: Flux"), "{}", run.stderr);
+    let flux = repo.path().join("out/s/base/delivery/flux");
+    let apps =
+        fs::read_to_string(flux.join("kustomization.kustomize.toolkit.fluxcd.io-s-base-apps.yaml"))
+            .unwrap();
+    assert!(
+        apps.contains("decryption:\n    provider: sops\n    secretRef:\n      name: sops-age\n"),
+        "{apps}"
+    );
+    let cluster = fs::read_to_string(
+        flux.join("kustomization.kustomize.toolkit.fluxcd.io-s-base-cluster.yaml"),
+    )
+    .unwrap();
+    assert!(
+        !cluster.contains("decryption"),
+        "no Secrets there: {cluster}"
+    );
+    // Argo CD does not decrypt SOPS by itself: without a plugin that is a warning.
+    repo.write(
+        "blueprints/s.yaml",
+        &format!("{delivered}    argocd: {{}}\n"),
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning[argocd-without-decryption]")
+            && run.stderr.contains("--> blueprints/s.yaml:15:5"),
+        "{}",
+        run.stderr
+    );
+    let with_plugin = format!("{delivered}    argocd: {{plugin: kustomize-sops}}\n");
+    repo.write("blueprints/s.yaml", &with_plugin);
+    let run = repo.kforge(&["render"]);
+    assert!(
+        !run.stderr.contains("argocd-without-decryption"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2-plaintext"));
 }
 
 #[test]
@@ -637,7 +750,7 @@ fn show_prints_the_merged_blueprint_with_each_fields_source() {
     // The patched image comes from the overlay, the untouched port from the blueprint.
     assert!(
         run.stdout
-            .contains("image: \"nginx:1.27.3\"  # overlays/prod.yaml:"),
+            .contains("image: \"nginxinc/nginx-unprivileged:1.27.3\"  # overlays/prod.yaml:"),
         "{}",
         run.stdout
     );
@@ -687,4 +800,43 @@ fn env_narrows_render_and_check_to_those_environments() {
         "{}",
         unknown.stderr
     );
+}
+
+#[test]
+fn replicas_an_overlay_sets_on_an_autoscaled_app_are_a_warning_at_the_overlay() {
+    let repo = Repo::new();
+    let fixtures = Path::new(ROOT).join("tests/fixtures/overlays");
+    let base = fs::read_to_string(fixtures.join("base.yaml")).unwrap();
+    // The base autoscales `web` instead of fixing its count.
+    let base = base.replace(
+        "      replicas: 2\n",
+        "      autoscale: {minReplicas: 2, maxReplicas: 6, cpuUtilization: 70}\n",
+    );
+    repo.write("blueprints/shop.yaml", &base);
+    repo.write(
+        "overlays/prod.yaml",
+        "apiVersion: kforge.io/v1alpha1\nkind: Overlay\nmetadata:\n  name: prod\nspec:\n  blueprint: shop\n  patch:\n    apps:\n      - name: web\n        replicas: 4\n",
+    );
+    let run = repo.kforge(&["render"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning[ignored-field]: spec.apps[0].replicas: `replicas: 4` has no effect"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> overlays/prod.yaml:10:9"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("(environment `prod`)"),
+        "{}",
+        run.stderr
+    );
+    // The HPA keeps the count: the Deployment leaves `replicas` out.
+    let deployment =
+        fs::read_to_string(repo.path().join("out/shop/prod/shop/deployment-web.yaml")).unwrap();
+    assert!(!deployment.contains("replicas:"), "{deployment}");
 }

@@ -27,8 +27,7 @@ impl Repo {
     }
 }
 
-/// A blueprint of `apps` apps, each with `extra` added to it: resources, probes and a pinned
-/// image, but no securityContext, so that each draws KF302, KF303 and KF304.
+/// A blueprint of `apps` apps, each with a port and `extra` added to it.
 fn blueprint(apps: usize, extra: &str) -> String {
     let mut text =
         "apiVersion: kforge.io/v1alpha1\nkind: Blueprint\nmetadata:\n  name: app\nspec:\n  apps:\n"
@@ -37,18 +36,22 @@ fn blueprint(apps: usize, extra: &str) -> String {
         text.push_str(&format!(
             "    - name: web-{i}
       namespace: web
-      ports: [{{name: http, port: 80}}]
-      resources: {{requests: {{cpu: 10m, memory: 16Mi}}, limits: {{memory: 32Mi}}}}
-      probes: {{liveness: {{tcp: http}}, readiness: {{tcp: http}}}}
+      ports: [{{name: http, port: 8080}}]
 {extra}"
         ));
     }
     text
 }
 
-const PINNED: &str = "      image: nginx:1.27.2\n";
+/// A pinned image, but no resources, no probes and a writable root filesystem: each app
+/// draws KF102, KF201 and KF304.
+const PINNED: &str = "      image: nginx:1.27.2
+      securityContext: {readOnlyRootFilesystem: false}
+";
+/// Everything in order but the image's tag: each app draws KF101.
 const HARDENED: &str = "      image: nginx
-      securityContext: {runAsNonRoot: true, runAsUser: 101, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false}
+      resources: {requests: {cpu: 10m, memory: 16Mi}, limits: {memory: 32Mi}}
+      probes: {liveness: {tcp: http}, readiness: {tcp: http}}
 ";
 
 #[test]

@@ -52,12 +52,13 @@ const LAYERS: &[(&[&str], &str)] = &[
         "blueprint rules a schema cannot state; knows the lint ids and age recipients",
     ),
     (
-        &["expand"],
-        "checked blueprint to objects; writes the lint-allow annotation in lint's format",
+        &["expand", "bootstrap"],
+        "checked blueprint to objects (writing the lint-allow annotation in lint's format); \
+         node bootstrap files and the cluster CA from spec.cluster",
     ),
     (
-        &["review", "validate"],
-        "xref and lint over a blueprint's objects; schemas of the cluster over any objects",
+        &["review", "validate", "delivery"],
+        "xref and lint over a blueprint's objects; schemas of the cluster over any objects; Flux and Argo CD objects and the order of the objects",
     ),
     (
         &["diff"],

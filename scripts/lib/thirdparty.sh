@@ -12,7 +12,8 @@
 #   flux-source/     source.toolkit.fluxcd.io_gitrepositories.yaml
 #   flux-kustomize/  kustomize.toolkit.fluxcd.io_kustomizations.yaml
 #   argocd/          application-crd.yaml, appproject-crd.yaml
-# (Flux and Argo CD: not read yet; pinned for the delivery objects.)
+# (Flux and Argo CD: read by tests/delivery.rs, which validates every delivery
+# object against them with `kforge validate --crd`.)
 # Each directory holds a .pinned stamp ("MODULE@VERSION SUM"); a directory whose
 # stamp matches its pin is not fetched again, so a second run costs nothing.
 #

@@ -60,11 +60,13 @@ install_commands() {
 }
 
 # What scripts/test.sh needs: shellcheck, age-keygen for tests/secrets.rs,
-# kubectl for the interop checks, and go and jq to fetch the pinned
-# third-party data (scripts/lib/thirdparty.sh).
+# kubectl for the interop checks, go and jq to fetch the pinned third-party
+# data (scripts/lib/thirdparty.sh), and cloud-init, openssl and sha256sum for
+# the node bootstrap tests (tests/bootstrap.rs).
 install_debian_tools() {
   install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq \
-    kubectl=kubectl go=golang-go
+    kubectl=kubectl go=golang-go cloud-init=cloud-init openssl=openssl \
+    sha256sum=coreutils
 }
 
 # What scripts/bench.sh needs besides the venv: GNU time for peak RSS and

@@ -124,6 +124,22 @@ fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     if app.autoscale.is_some() && !matches!(kind, Workload::Deployment | Workload::StatefulSet) {
         not_for(ctx, "autoscale", "Deployment and StatefulSet");
     }
+    if let (Some(replicas), Some(autoscale)) = (app.replicas, &app.autoscale) {
+        if matches!(kind, Workload::Deployment | Workload::StatefulSet) {
+            ctx.ignored(
+                &format!("{at}/replicas"),
+                format!(
+                    "`replicas: {replicas}` has no effect: with `autoscale` the \
+                     HorizontalPodAutoscaler sets the count ({} to {})",
+                    autoscale.min_replicas, autoscale.max_replicas
+                ),
+                "left to the autoscaler",
+            )
+            .help = Some(
+                "remove `replicas`, or change `autoscale.minReplicas` to set the floor".into(),
+            );
+        }
+    }
     if app.job.is_some() && kind.is_long_running() {
         not_for(ctx, "job", "Job and CronJob");
     }
@@ -449,11 +465,17 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
                 service.kind,
                 ServiceType::NodePort | ServiceType::LoadBalancer
             ) {
-                ctx.error_at_key(
-                    "field-not-for-service",
+                ctx.ignored(
                     &pointer,
-                    "`nodePorts` need `type: NodePort` or `LoadBalancer`".into(),
+                    format!(
+                        "`nodePorts` has no effect: a `{}` Service opens no port on the nodes",
+                        service.kind.as_str()
+                    ),
                     "ignored by this Service type",
+                )
+                .help = Some(
+                    "set `service.type: NodePort` (or `LoadBalancer`), or remove `nodePorts`"
+                        .into(),
                 );
             }
             let reference = port
@@ -484,12 +506,19 @@ fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
         );
     }
     let Some(ingress) = &app.ingress else { return };
-    if service_type == ServiceType::None || app.ports.is_empty() || !app.workload.is_long_running()
-    {
-        ctx.error_at_key(
-            "ingress-without-service",
+    let why = if !app.workload.is_long_running() {
+        Some(format!("a {} serves no traffic", app.workload.as_str()))
+    } else if app.ports.is_empty() {
+        Some("the app declares no `ports`".to_owned())
+    } else if service_type == ServiceType::None {
+        Some("the app has no Service (`service.type: None`)".to_owned())
+    } else {
+        None
+    };
+    if let Some(why) = why {
+        ctx.ignored(
             &format!("{at}/ingress"),
-            "an Ingress needs the app's Service and ports".into(),
+            format!("`ingress` has no effect and no Ingress is generated: {why}"),
             "nothing to route to",
         );
         return;
@@ -637,7 +666,7 @@ fn check_peer(ctx: &mut Ctx<'_>, by_name: &AppIndex<'_>, app: &App, pointer: &st
 
 #[cfg(test)]
 mod tests {
-    use crate::check::testing::{check, findings};
+    use crate::check::testing::{check, findings, warnings};
 
     fn app(body: &str) -> String {
         format!("  apps:\n    - name: web\n      image: nginx\n{body}")
@@ -684,6 +713,51 @@ mod tests {
             &app("      workload: CronJob\n"),
             &[("missing-field", "7:7")],
         );
+    }
+
+    #[test]
+    fn fields_without_effect_are_warned_about_where_they_stand() {
+        // replicas with autoscale: the HPA owns the count.
+        let spec = app(
+            "      replicas: 3\n      autoscale: {minReplicas: 2, maxReplicas: 5, cpuUtilization: 60}\n",
+        );
+        warned(&spec, "9:7");
+        let message = &warnings(&spec)[0].2;
+        assert!(message.contains("`replicas: 3` has no effect"), "{message}");
+        assert!(message.contains("2 to 5"), "{message}");
+        // nodePorts on a ClusterIP Service open nothing.
+        let spec = app(
+            "      ports: [{name: http, port: 80}]\n      service:\n        nodePorts: {http: 30080}\n",
+        );
+        warned(&spec, "11:21");
+        assert!(
+            warnings(&spec)[0]
+                .2
+                .contains("a `ClusterIP` Service opens no port")
+        );
+        // An ingress without ports routes nowhere.
+        let spec =
+            app("      ingress:\n        hosts: [{host: a.example.com, paths: [{path: /}]}]\n");
+        warned(&spec, "9:7");
+        assert!(warnings(&spec)[0].2.contains("the app declares no `ports`"));
+        // The same fields where they do work: nothing to say.
+        assert_eq!(
+            warnings(&app(
+                "      autoscale: {minReplicas: 2, maxReplicas: 5, cpuUtilization: 60}\n      ports: [{name: http, port: 80}]\n      service: {type: NodePort, nodePorts: {http: 30080}}\n      ingress:\n        hosts: [{host: a.example.com, paths: [{path: /}]}]\n",
+            )),
+            []
+        );
+    }
+
+    #[track_caller]
+    fn warned(spec: &str, at: &str) {
+        let found = warnings(spec);
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(c, a, _)| (c.as_str(), a.as_str()))
+            .collect();
+        assert_eq!(got, [("ignored-field", at)], "{found:#?}");
+        assert_eq!(findings(spec), [], "warnings only");
     }
 
     #[test]

@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::Ctx;
-use crate::load::blueprint::NodeRole;
+use crate::json::escape_segment;
+use crate::load::blueprint::{Cluster, NodeRole};
+use crate::model::names::{NameRule, label_key_problem, label_value_problem, name_problem};
 
 fn overlaps(a: &IpNet, b: &IpNet) -> bool {
     a.contains(&b.network()) || b.contains(&a.network())
@@ -20,10 +22,149 @@ pub(crate) fn split_endpoint(endpoint: &str) -> Option<(&str, u16)> {
     Some((host, port.parse().ok()?))
 }
 
+/// `1.33.4`: what the node packages are pinned to.
+pub(crate) fn is_version(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A Linux interface name as `ip` takes it: at most 15 characters, letters, digits, `-`,
+/// `_` and `.`, starting with a letter or digit (no `/`, no white space, no `..`).
+fn interface_ok(name: &str) -> bool {
+    (1..=15).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Label prefixes under `kubernetes.io`/`k8s.io` that the kubelet may set on its own node
+/// (NodeRestriction); any other key there stops the kubelet from starting.
+fn kubelet_may_set(key: &str) -> bool {
+    let Some((prefix, _)) = key.split_once('/') else {
+        return true;
+    };
+    let reserved = |p: &str| {
+        p == "kubernetes.io"
+            || p.ends_with(".kubernetes.io")
+            || p == "k8s.io"
+            || p.ends_with(".k8s.io")
+    };
+    !reserved(prefix)
+        || prefix == "kubelet.kubernetes.io"
+        || prefix.ends_with(".kubelet.kubernetes.io")
+        || prefix == "node.kubernetes.io"
+        || prefix.ends_with(".node.kubernetes.io")
+        || matches!(
+            key,
+            "kubernetes.io/hostname"
+                | "kubernetes.io/arch"
+                | "kubernetes.io/os"
+                | "topology.kubernetes.io/region"
+                | "topology.kubernetes.io/zone"
+        )
+}
+
+/// Every value of the cluster that reaches a node's script or kubeadm configuration has a
+/// shape that cannot carry a command: names, versions, interfaces, labels and taints.
+fn values(ctx: &mut Ctx<'_>, cluster: &Cluster) {
+    if let Some(problem) = name_problem(&cluster.name, NameRule::Label) {
+        ctx.error(
+            "invalid-name",
+            "/spec/cluster/name",
+            problem,
+            "invalid name",
+        );
+    }
+    if !is_version(&cluster.version) {
+        ctx.error(
+            "invalid-version",
+            "/spec/cluster/version",
+            format!("`{}` is not a Kubernetes patch version", cluster.version),
+            "expected e.g. 1.33.4",
+        );
+    }
+    if let Some(version) = &cluster.cni_version {
+        if !version.strip_prefix('v').is_some_and(is_version) {
+            ctx.error(
+                "invalid-version",
+                "/spec/cluster/cniVersion",
+                format!("`{version}` is not a release tag"),
+                "expected e.g. v3.31.7",
+            );
+        }
+    }
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        let at = format!("/spec/cluster/nodes/{i}");
+        if let Some(interface) = &node.interface {
+            if !interface_ok(interface) {
+                ctx.error(
+                    "invalid-interface",
+                    &format!("{at}/interface"),
+                    format!("`{interface}` is not a network interface name"),
+                    "not an interface name",
+                )
+                .help = Some(
+                    "at most 15 letters, digits, `-`, `_` and `.`, e.g. enp0s8 or eth1".into(),
+                );
+            }
+        }
+        for (key, value) in &node.labels {
+            let pointer = format!("{at}/labels/{}", escape_segment(key));
+            if let Some(problem) = label_key_problem(key) {
+                ctx.error_at_key("invalid-label", &pointer, problem, "invalid key");
+            } else if !kubelet_may_set(key) {
+                ctx.error_at_key(
+                    "invalid-label",
+                    &pointer,
+                    format!("the kubelet may not set the label `{key}` on its own node"),
+                    "reserved prefix",
+                )
+                .help = Some("use a prefix of your own (example.com/role), or `node.kubernetes.io/...`; label the node with kubectl after it joined otherwise".into());
+            }
+            if let Some(problem) = label_value_problem(value) {
+                ctx.error("invalid-label", &pointer, problem, "invalid value");
+            }
+        }
+        for (t, taint) in node.taints.iter().enumerate() {
+            let pointer = format!("{at}/taints/{t}");
+            if let Some(problem) = label_key_problem(&taint.key) {
+                ctx.error(
+                    "invalid-taint",
+                    &format!("{pointer}/key"),
+                    problem,
+                    "invalid key",
+                );
+            }
+            if let Some(problem) = taint.value.as_deref().and_then(label_value_problem) {
+                ctx.error(
+                    "invalid-taint",
+                    &format!("{pointer}/value"),
+                    problem,
+                    "invalid value",
+                );
+            }
+        }
+    }
+    if ctx.loaded.blueprint.spec.encryption.is_none() {
+        ctx.error_at_key(
+            "cluster-needs-encryption",
+            "/spec/cluster",
+            "`spec.cluster` needs `spec.encryption`: the cluster CA key and bootstrap token are committed only encrypted".into(),
+            "no recipients for the node secrets",
+        )
+        .help = Some("add `spec.encryption: {age: [age1...]}` (the output of `age-keygen -y KEY`)".into());
+    }
+}
+
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let Some(cluster) = &ctx.loaded.blueprint.spec.cluster else {
         return;
     };
+    values(ctx, cluster);
     let pod = cluster.pod_cidr.parse::<IpNet>();
     let service = cluster.service_cidr.parse::<IpNet>();
     for (field, parsed) in [("podCIDR", &pod), ("serviceCIDR", &service)] {
@@ -117,6 +258,17 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 "expected e.g. 192.168.56.3:6443",
             );
         }
+        Some((host, _))
+            if host.parse::<IpAddr>().is_err()
+                && name_problem(host, NameRule::Subdomain).is_some() =>
+        {
+            ctx.error(
+                "invalid-endpoint",
+                endpoint,
+                format!("`{host}` is neither an IP address nor a DNS name"),
+                "expected e.g. 192.168.56.3:6443",
+            );
+        }
         Some((host, _)) => {
             let holder = host
                 .parse::<IpAddr>()
@@ -147,10 +299,17 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
 mod tests {
     use crate::check::testing::check;
 
+    pub(crate) const ENCRYPTION: &str =
+        "  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n";
+
     fn cluster(pod: &str, service: &str, endpoint: &str, nodes: &str) -> String {
         format!(
-            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: {endpoint}\n    podCIDR: {pod}\n    serviceCIDR: {service}\n    nodes:\n{nodes}"
+            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: {endpoint}\n    podCIDR: {pod}\n    serviceCIDR: {service}\n    nodes:\n{nodes}{ENCRYPTION}"
         )
+    }
+
+    fn seed(nodes: &str) -> String {
+        cluster("10.244.0.0/16", "10.96.0.0/12", "192.168.56.3:6443", nodes)
     }
 
     const NODES: &str = "      - {name: master, role: control-plane, address: 192.168.56.3}\n      - {name: worker-1, role: worker, address: 192.168.56.4}\n";
@@ -215,6 +374,77 @@ mod tests {
                 nodes,
             ),
             &[("no-control-plane", "12:5"), ("duplicate-address", "14:42")],
+        );
+    }
+
+    #[test]
+    fn a_node_name_with_a_semicolon_or_a_space_is_refused() {
+        check(
+            &seed("      - {name: \"m;reboot\", role: control-plane, address: 192.168.56.3}\n"),
+            &[("invalid-name", "13:16")],
+        );
+        check(
+            &seed("      - {name: \"m 1\", role: control-plane, address: 192.168.56.3}\n"),
+            &[("invalid-name", "13:16")],
+        );
+    }
+
+    #[test]
+    fn an_address_that_is_not_an_ip_is_refused() {
+        check(
+            &seed("      - {name: m, role: control-plane, address: \"192.168.56.3; id\"}\n"),
+            &[("invalid-address", "13:49")],
+        );
+    }
+
+    #[test]
+    fn an_interface_with_a_slash_is_refused() {
+        check(
+            &seed(
+                "      - {name: m, role: control-plane, address: 192.168.56.3, interface: ../eth0}\n",
+            ),
+            &[("invalid-interface", "13:74")],
+        );
+        check(
+            &seed(
+                "      - {name: m, role: control-plane, address: 192.168.56.3, interface: enp0s8}\n",
+            ),
+            &[],
+        );
+    }
+
+    #[test]
+    fn labels_taints_and_versions_that_could_carry_a_command_are_refused() {
+        let nodes = "      - name: m\n        role: control-plane\n        address: 192.168.56.3\n        labels: {\"a$(id)\": x, tier: \"b c\", node-role.kubernetes.io/worker: \"\"}\n        taints: [{key: \"k;x\", value: v, effect: NoSchedule}]\n";
+        check(
+            &seed(nodes),
+            &[
+                ("invalid-label", "16:18"),
+                ("invalid-label", "16:37"),
+                ("invalid-label", "16:44"),
+                ("invalid-taint", "17:24"),
+            ],
+        );
+        let text = seed(NODES)
+            .replace("version: 1.33.4", "version: 1.33.4;id")
+            .replace("    nodes:", "    cniVersion: latest\n    nodes:");
+        check(
+            &text,
+            &[("invalid-version", "8:14"), ("invalid-version", "12:17")],
+        );
+    }
+
+    #[test]
+    fn a_cluster_without_encryption_is_refused() {
+        let text = seed(NODES).replace(ENCRYPTION, "");
+        check(&text, &[("cluster-needs-encryption", "6:3")]);
+    }
+
+    #[test]
+    fn an_endpoint_host_must_be_an_address_or_a_dns_name() {
+        check(
+            &cluster("10.244.0.0/16", "10.96.0.0/12", "\"a b:6443\"", NODES),
+            &[("invalid-endpoint", "9:27")],
         );
     }
 }

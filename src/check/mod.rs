@@ -6,15 +6,21 @@
 
 mod apps;
 mod cluster;
+mod delivery;
+pub(crate) use cluster::split_endpoint;
 mod lint;
 mod names;
 mod secrets;
+pub mod security;
 mod storage;
 
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::model::field_path;
 use crate::suggest;
+
+/// The code of a warning about a field that has no effect in its context.
+pub const IGNORED: &str = "ignored-field";
 
 /// Collects diagnostics and knows where each blueprint field stands.
 pub(crate) struct Ctx<'a> {
@@ -52,6 +58,17 @@ impl<'a> Ctx<'a> {
     ) -> &mut Diagnostic {
         let span = self.loaded.spans.key(pointer);
         self.push(code, pointer, message, span, label)
+    }
+
+    /// A warning at the key of the field at `pointer`: a field that has no effect where it
+    /// stands. The message says why.
+    pub fn ignored(&mut self, pointer: &str, message: String, label: &str) -> &mut Diagnostic {
+        let span = self.loaded.spans.key(pointer);
+        let diagnostic = Diagnostic::warning(IGNORED, message)
+            .path(field_path(pointer))
+            .at(span, label);
+        self.out.push(diagnostic);
+        self.last()
     }
 
     fn push(
@@ -123,14 +140,10 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
 }
 
 /// Parts of the format this build parses and checks but cannot expand yet. Rendering them
-/// half would silently drop objects, so they are refused (or, for node bootstrap files,
-/// which do not change the Kubernetes objects, announced).
+/// half would silently drop objects, so they are refused.
 fn not_yet(ctx: &mut Ctx<'_>) {
     let spec = &ctx.loaded.blueprint.spec;
-    for (field, present) in [
-        ("addons", spec.addons.is_some()),
-        ("delivery", spec.delivery.is_some()),
-    ] {
+    for (field, present) in [("addons", spec.addons.is_some())] {
         if present {
             ctx.error_at_key(
                 "not-implemented",
@@ -143,15 +156,6 @@ fn not_yet(ctx: &mut Ctx<'_>) {
             ));
         }
     }
-    if spec.cluster.is_some() {
-        let diagnostic = Diagnostic::warning(
-            "not-implemented",
-            "`spec.cluster` is checked (network plan), but node bootstrap files are not generated yet",
-        )
-        .path("spec.cluster")
-        .at(ctx.loaded.spans.key("/spec/cluster"), "checked only");
-        ctx.out.push(diagnostic);
-    }
 }
 
 /// Runs every check; an empty result means the blueprint may be expanded.
@@ -161,7 +165,9 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     storage::check(&mut ctx);
     apps::check(&mut ctx);
     secrets::check(&mut ctx);
+    security::check(&mut ctx);
     cluster::check(&mut ctx);
+    delivery::check(&mut ctx);
     lint::check(&mut ctx);
     not_yet(&mut ctx);
     let mut out = ctx.out;
@@ -178,18 +184,16 @@ mod tests {
         check("  addons: {nfsCsi: {}}\n", &[("not-implemented", "6:3")]);
         check(
             "  delivery: {repoURL: https://git.example.com/x.git}\n",
-            &[("not-implemented", "6:3")],
+            &[],
         );
     }
 
     #[test]
-    fn a_cluster_is_checked_with_a_warning_about_bootstrap() {
+    fn a_cluster_with_encryption_passes_without_warnings() {
         let loaded = load(
-            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n",
+            "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n",
         );
-        let found = super::check(&loaded);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].severity, crate::diagnostic::Severity::Warning);
+        assert!(super::check(&loaded).is_empty());
     }
 }
 
@@ -197,7 +201,7 @@ mod tests {
 pub(crate) mod testing {
     use std::path::PathBuf;
 
-    use crate::diagnostic::{Diagnostic, SourceFile};
+    use crate::diagnostic::{Diagnostic, Severity, SourceFile};
     use crate::load::{Loaded, load_blueprint};
 
     pub const HEAD: &str =
@@ -214,12 +218,21 @@ pub(crate) mod testing {
         }
     }
 
-    /// The (code, line:col, message) of every finding for a spec.
+    /// The (code, line:col, message) of every error for a spec.
     pub fn findings(spec: &str) -> Vec<(String, String, String)> {
+        described(spec, Severity::Error)
+    }
+
+    /// The (code, line:col, message) of every warning for a spec.
+    pub fn warnings(spec: &str) -> Vec<(String, String, String)> {
+        described(spec, Severity::Warning)
+    }
+
+    fn described(spec: &str, severity: Severity) -> Vec<(String, String, String)> {
         let loaded = load(spec);
         super::check(&loaded)
             .into_iter()
-            .filter(Diagnostic::is_error)
+            .filter(|d| d.severity == severity)
             .map(|d: Diagnostic| {
                 let at = d
                     .location()

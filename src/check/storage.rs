@@ -230,7 +230,7 @@ mod tests {
     fn a_local_volume_names_a_known_node() {
         check(
             &format!(
-                "{VOLUME}  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes:\n      - {{name: master, role: control-plane, address: 10.0.0.1}}\n"
+                "{VOLUME}  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes:\n      - {{name: master, role: control-plane, address: 10.0.0.1}}\n  encryption: {{age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}}\n"
             ),
             &[("unknown-node", "8:90")],
         );

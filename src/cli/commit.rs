@@ -53,10 +53,7 @@ pub fn check_outputs(
 
 /// The kind a file of the tree counts as: the object's kind, else what the file is.
 fn kind_of(bytes: &[u8], kind: ArtifactKind) -> String {
-    let object = matches!(
-        kind,
-        ArtifactKind::Manifest | ArtifactKind::Secret | ArtifactKind::Delivery
-    );
+    let object = kind.holds_object();
     match document_kind(bytes).filter(|_| object) {
         Some(k) => String::from_utf8_lossy(k).into_owned(),
         None => file_kind(kind).to_owned(),

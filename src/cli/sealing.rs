@@ -121,11 +121,11 @@ pub(super) fn report(dir: &Path, outcomes: &BTreeMap<String, Outcome>) {
     }
 }
 
-/// The one-line hint, printed once per run, when Secrets were written for a blueprint whose
-/// delivery sets up no Flux decryption.
+/// The one-line hint, printed once per run, when Secrets were written for a blueprint that
+/// delivers with neither Flux nor Argo CD (with one of them, their own checks speak).
 pub(super) fn flux_hint() {
     eprintln!(
-        "hint: Flux applies these SOPS-encrypted Secrets only with `decryption: {{provider: sops, secretRef: ...}}` on its Kustomization (spec.delivery.flux.decryptionSecret); see docs/secrets.md"
+        "hint: Flux applies these SOPS-encrypted Secrets only with `decryption: {{provider: sops, secretRef: ...}}` on its Kustomization: set spec.delivery.flux.decryptionSecret and kforge writes it into delivery/flux/; Argo CD needs KSOPS or a plugin; see docs/delivery.md"
     );
 }
 

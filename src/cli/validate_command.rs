@@ -110,7 +110,7 @@ pub fn run(args: &ValidateArgs) -> Exit {
         match result {
             Ok(manifests) => {
                 for manifest in manifests {
-                    if crate::validate::is_kustomization(&manifest.body) {
+                    if crate::validate::is_tool_configuration(&manifest.body) {
                         continue;
                     }
                     origins.push(Origin {

@@ -114,6 +114,7 @@ pub fn file_kind(kind: ArtifactKind) -> &'static str {
     match kind {
         ArtifactKind::Manifest => "file",
         ArtifactKind::Secret => "Secret file",
+        ArtifactKind::NodeSecret => "node Secret file",
         ArtifactKind::Kustomization => "kustomization",
         ArtifactKind::Script => "node script",
         ArtifactKind::CloudInit => "node file",
@@ -332,16 +333,13 @@ fn entry<'a>(path: &'a str, artifact: &'a Artifact) -> Entry<'a> {
         path: path.to_owned(),
         kind: artifact.kind,
     };
-    let object = matches!(
-        artifact.kind,
-        ArtifactKind::Manifest | ArtifactKind::Secret | ArtifactKind::Delivery
-    )
-    .then(|| artifact.text())
-    .flatten()
-    .and_then(|text| crate::model::manifest::objects(text).ok())
-    .filter(|objects| objects.len() == 1)
-    .and_then(|mut objects| objects.pop())
-    .filter(|o| !o.kind.is_empty() && !o.name.is_empty());
+    let object = (artifact.kind.holds_object())
+        .then(|| artifact.text())
+        .flatten()
+        .and_then(|text| crate::model::manifest::objects(text).ok())
+        .filter(|objects| objects.len() == 1)
+        .and_then(|mut objects| objects.pop())
+        .filter(|o| !o.kind.is_empty() && !o.name.is_empty());
     match object {
         Some(object) => {
             let subject = subject_of(&object);

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use yaml_rust2::{Yaml, YamlLoader};
 use zeroize::Zeroizing;
 
-use crate::model::artifact::{ArtifactKind, ArtifactTree};
+use crate::model::artifact::ArtifactTree;
 use crate::secrets::sops;
 
 /// The fields of a Secret that hold values.
@@ -188,7 +188,7 @@ const SHORTEST_MASKED: usize = 6;
 impl Values {
     /// Adds the plain values of the Secret artifacts of a tree (encrypted ones add nothing).
     pub fn collect(&mut self, tree: &ArtifactTree) {
-        for (_, artifact) in tree.iter().filter(|(_, a)| a.kind == ArtifactKind::Secret) {
+        for (_, artifact) in tree.iter().filter(|(_, a)| a.kind.is_secret()) {
             let Some(text) = artifact.text() else {
                 continue;
             };

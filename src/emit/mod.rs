@@ -74,6 +74,23 @@ fn resource_rank(path: &str) -> (u8, &str) {
     (rank, path)
 }
 
+/// Sorts kustomization entries: namespaces, then other cluster-scoped objects, then
+/// namespaced ones, each by path.
+pub fn sort_resources(resources: &mut [&str]) {
+    resources.sort_by(|a, b| resource_rank(a).cmp(&resource_rank(b)));
+}
+
+/// A `kustomization.yaml` listing `resources` (files or directories) in the order given.
+pub fn kustomization(blueprint: &str, resources: &[&str]) -> Artifact {
+    let kustomization = serde_json::json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    });
+    let text = format!("{}{}", header(blueprint), canonical_yaml(&kustomization));
+    Artifact::new(ArtifactKind::Kustomization, text)
+}
+
 /// The header every generated file carries.
 pub fn header(blueprint: &str) -> String {
     format!(
@@ -122,19 +139,13 @@ pub fn emit(blueprint: &str, objects: &[Object]) -> Result<ArtifactTree, Vec<Dia
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut resources: Vec<&String> = tree
+    let mut resources: Vec<&str> = tree
         .iter()
         .filter(|(_, artifact)| artifact.kind.is_resource())
-        .map(|(path, _)| path)
+        .map(|(path, _)| path.as_str())
         .collect();
-    resources.sort_by(|a, b| resource_rank(a).cmp(&resource_rank(b)));
-    let kustomization = serde_json::json!({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": resources,
-    });
-    let text = format!("{header}{}", canonical_yaml(&kustomization));
-    let listed = Artifact::new(ArtifactKind::Kustomization, text);
+    sort_resources(&mut resources);
+    let listed = kustomization(blueprint, &resources);
     if tree.insert(KUSTOMIZATION.to_owned(), listed).is_err() {
         return Err(vec![Diagnostic::error(
             "duplicate-object",

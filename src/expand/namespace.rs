@@ -10,8 +10,22 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::Expansion;
 use super::labels::non_empty;
-use crate::load::blueprint::{Isolation, Namespace as NamespaceSpec};
+use crate::load::blueprint::{Isolation, Namespace as NamespaceSpec, PodSecurityLevel};
 use crate::load::quantity;
+
+/// The prefix of the Pod Security admission labels.
+const PSA: &str = "pod-security.kubernetes.io";
+
+/// The most permissive Pod Security level of the apps in each namespace: what the
+/// namespace's admission labels enforce.
+fn pod_security_levels<'a>(x: &Expansion<'a>) -> BTreeMap<&'a str, PodSecurityLevel> {
+    let mut levels: BTreeMap<&str, PodSecurityLevel> = BTreeMap::new();
+    for app in &x.loaded.blueprint.spec.apps {
+        let level = levels.entry(app.namespace.as_str()).or_default();
+        *level = (*level).max(app.security_level());
+    }
+    levels
+}
 
 /// Namespaces Kubernetes creates itself; kforge never writes them.
 pub const BUILT_IN: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -67,10 +81,26 @@ pub(super) fn expand(x: &mut Expansion<'_>) {
         .enumerate()
         .map(|(i, ns)| (ns.name.as_str(), (i, ns)))
         .collect();
+    let levels = pod_security_levels(x);
+    let version = format!(
+        "v{}",
+        x.loaded
+            .blueprint
+            .spec
+            .kubernetes_version
+            .as_deref()
+            .unwrap_or(crate::model::DEFAULT_KUBERNETES_VERSION)
+    );
     for (name, origin) in used_namespaces(x) {
         let spec = listed.get(name.as_str()).map(|(_, ns)| *ns);
         if !BUILT_IN.contains(&name.as_str()) {
             let mut meta = x.labels.meta(&name, None, &name);
+            let level = levels.get(name.as_str()).copied().unwrap_or_default();
+            let labels = meta.labels.get_or_insert_default();
+            for mode in ["enforce", "audit", "warn"] {
+                labels.insert(format!("{PSA}/{mode}"), level.as_str().to_owned());
+                labels.insert(format!("{PSA}/{mode}-version"), version.clone());
+            }
             if let Some(spec) = spec {
                 meta.labels
                     .get_or_insert_default()

@@ -14,9 +14,9 @@ use k8s_openapi::api::core::v1::{
     ContainerPort, DownwardAPIVolumeFile, DownwardAPIVolumeSource, EmptyDirVolumeSource,
     EnvFromSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction, HostPathVolumeSource,
     KeyToPath, ObjectFieldSelector, PersistentVolumeClaim, PersistentVolumeClaimVolumeSource,
-    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SecretEnvSource,
-    SecretKeySelector, SecretVolumeSource, SecurityContext, TCPSocketAction, Toleration, Volume,
-    VolumeMount,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    SecretEnvSource, SecretKeySelector, SecretVolumeSource, SecurityContext, TCPSocketAction,
+    Toleration, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -27,13 +27,15 @@ use super::config::{app_config_name, checksum};
 use super::labels::{non_empty, non_empty_vec};
 use super::storage::claim_spec;
 use crate::load::blueprint::{
-    self as bp, App, DownwardField, IntOrPercent, PortRef, StrategyType, Workload,
+    self as bp, App, DownwardField, IntOrPercent, PodSecurityLevel, PortRef, StrategyType, Workload,
 };
+use crate::model::labels::{POD_SECURITY, POD_SECURITY_REASON};
 
 pub const CONFIG_CHECKSUM: &str = "kforge.io/config-checksum";
 pub const CHANGE_CAUSE: &str = "kubernetes.io/change-cause";
 const CONTROL_PLANE_TAINT: &str = "node-role.kubernetes.io/control-plane";
 const CONFIG_VOLUME: &str = "config-files";
+const TMP_VOLUME: &str = "tmp";
 
 /// The name of the Service a StatefulSet is governed by: its own when headless, else
 /// `<app>-headless`.
@@ -107,28 +109,76 @@ fn probe(app: &App, probe: &bp::Probe) -> Probe {
     }
 }
 
+/// The containers' and the pod's security contexts for the app's Pod Security level:
+/// `restricted` fills in everything the profile asks for (what the app sets itself stays, as
+/// far as the profile allows: the check stage refused the rest); `baseline` adds the
+/// runtime's seccomp profile; `privileged` only what the app says.
 fn security(app: &App) -> (Option<SecurityContext>, Option<PodSecurityContext>) {
-    let Some(sc) = &app.security_context else {
-        return (None, None);
-    };
+    let sc = app.security_context.clone().unwrap_or_default();
+    let level = sc.level();
+    let restricted = level == PodSecurityLevel::Restricted;
+    let capabilities = sc.capabilities.clone().unwrap_or_default();
+    let mut drop = capabilities.drop.clone();
+    if restricted && !drop.iter().any(|c| c == "ALL") {
+        drop = vec!["ALL".to_owned()];
+    }
+    let capabilities = (!drop.is_empty() || !capabilities.add.is_empty()).then(|| Capabilities {
+        add: non_empty_vec(capabilities.add.clone()),
+        drop: non_empty_vec(drop),
+    });
     let container = SecurityContext {
-        run_as_non_root: sc.run_as_non_root,
+        run_as_non_root: sc.run_as_non_root.or(restricted.then_some(true)),
         run_as_user: sc.run_as_user,
         run_as_group: sc.run_as_group,
-        read_only_root_filesystem: sc.read_only_root_filesystem,
+        read_only_root_filesystem: sc.read_only_root_filesystem.or(restricted.then_some(true)),
         privileged: sc.privileged,
-        allow_privilege_escalation: sc.allow_privilege_escalation,
-        capabilities: sc.capabilities.as_ref().map(|c| Capabilities {
-            add: non_empty_vec(c.add.clone()),
-            drop: non_empty_vec(c.drop.clone()),
-        }),
+        allow_privilege_escalation: sc
+            .allow_privilege_escalation
+            .or(restricted.then_some(false)),
+        capabilities,
         ..Default::default()
     };
-    let pod = sc.fs_group.map(|fs_group| PodSecurityContext {
-        fs_group: Some(fs_group),
+    let seccomp = (level < PodSecurityLevel::Privileged).then(|| SeccompProfile {
+        type_: "RuntimeDefault".into(),
+        localhost_profile: None,
+    });
+    let pod = PodSecurityContext {
+        fs_group: sc.fs_group,
+        seccomp_profile: seccomp,
+        ..Default::default()
+    };
+    let container = (container != SecurityContext::default()).then_some(container);
+    let pod = (pod != PodSecurityContext::default()).then_some(pod);
+    (container, pod)
+}
+
+/// A read-only root filesystem still needs somewhere to write temporary files: an `emptyDir`
+/// at `/tmp`, unless the app mounts something there itself.
+fn writable_tmp(app: &App, container: Option<&SecurityContext>, wiring: &mut Wiring) {
+    let read_only = container.and_then(|c| c.read_only_root_filesystem) == Some(true);
+    if !read_only
+        || wiring
+            .mounts
+            .iter()
+            .any(|m| m.mount_path.trim_end_matches('/') == "/tmp")
+    {
+        return;
+    }
+    let name = if app.volumes.iter().any(|v| v.name == TMP_VOLUME) {
+        format!("kforge-{TMP_VOLUME}")
+    } else {
+        TMP_VOLUME.to_owned()
+    };
+    wiring.volumes.push(Volume {
+        name: name.clone(),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
         ..Default::default()
     });
-    (Some(container), pod)
+    wiring.mounts.push(VolumeMount {
+        name,
+        mount_path: "/tmp".into(),
+        ..Default::default()
+    });
 }
 
 /// Env, envFrom, volumes and mounts from config, uses and volumes.
@@ -388,6 +438,7 @@ fn wiring(x: &Expansion<'_>, app: &App) -> Wiring {
 
 fn pod_template(x: &Expansion<'_>, app: &App, wiring: &mut Wiring) -> PodTemplateSpec {
     let (container_security, pod_security) = security(app);
+    writable_tmp(app, container_security.as_ref(), wiring);
     let ports = app
         .ports
         .iter()
@@ -484,9 +535,21 @@ pub(super) fn expand(x: &mut Expansion<'_>, index: usize) {
     let mut wiring = wiring(x, app);
     let template = pod_template(x, app, &mut wiring);
     let mut meta = x.labels.meta(&app.name, Some(&app.namespace), &app.name);
+    let mut annotations = BTreeMap::new();
     if let Some(cause) = &app.change_cause {
-        meta.annotations = Some(BTreeMap::from([(CHANGE_CAUSE.to_owned(), cause.clone())]));
+        annotations.insert(CHANGE_CAUSE.to_owned(), cause.clone());
     }
+    if let Some(sc) = app
+        .security_context
+        .as_ref()
+        .filter(|sc| sc.level() > PodSecurityLevel::Restricted)
+    {
+        annotations.insert(POD_SECURITY.to_owned(), sc.level().as_str().to_owned());
+        if let Some(reason) = &sc.reason {
+            annotations.insert(POD_SECURITY_REASON.to_owned(), reason.trim().to_owned());
+        }
+    }
+    meta.annotations = non_empty(annotations);
     let selector = x.labels.label_selector(&app.name);
     // An autoscaled workload leaves `replicas` to the HPA, or every sync would undo scaling.
     let replicas = if app.autoscale.is_some() {

@@ -8,6 +8,7 @@ use super::codes::{known, lookup};
 use crate::finding::Finding;
 use crate::json::{At, escape_segment};
 use crate::model::Object;
+use crate::model::labels::{POD_SECURITY, POD_SECURITY_REASON};
 use crate::suggest;
 
 pub const ANNOTATION: &str = "kforge.io/lint-allow";
@@ -43,15 +44,33 @@ pub fn annotation<'a>(allows: impl Iterator<Item = (&'a str, &'a str)>) -> Strin
         .join("\n")
 }
 
-/// The rule ids an object's annotation allows; problems with the annotation go to `out`.
+/// The security rules a relaxed Pod Security level stands for: what `baseline` and
+/// `privileged` allow beyond `restricted`.
+fn level_rules(level: &str) -> &'static [&'static str] {
+    match level {
+        "baseline" => &["KF302", "KF303", "KF304"],
+        "privileged" => &["KF301", "KF302", "KF303", "KF304", "KF305", "KF306"],
+        _ => &[],
+    }
+}
+
+/// The rule ids an object's annotations allow: `kforge.io/lint-allow`, and the rules a
+/// relaxed `kforge.io/pod-security` level stands for when its reason is given. Problems with
+/// the lint-allow annotation go to `out`.
 pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSet<&'static str> {
     let mut ids = BTreeSet::new();
-    let Some(text) = object
-        .body
-        .at("/metadata/annotations")
-        .and_then(|a| a.get(ANNOTATION))
-        .and_then(|v| v.as_str())
-    else {
+    let annotations = object.body.at("/metadata/annotations");
+    let text_of = |key: &str| {
+        annotations
+            .and_then(|a| a.get(key))
+            .and_then(|v| v.as_str())
+    };
+    if let (Some(level), Some(reason)) = (text_of(POD_SECURITY), text_of(POD_SECURITY_REASON)) {
+        if !reason.trim().is_empty() {
+            ids.extend(level_rules(level));
+        }
+    }
+    let Some(text) = text_of(ANNOTATION) else {
         return ids;
     };
     let pointer = format!("/metadata/annotations/{}", escape_segment(ANNOTATION));

@@ -775,9 +775,25 @@ pub enum HttpScheme {
     Https,
 }
 
+/// How an app's containers are locked down: the Pod Security Standards profile they meet,
+/// `restricted` unless the app relaxes it with a reason. kforge fills in what the profile
+/// asks for (see `docs/blueprint.md`); the fields below refine it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SecurityContext {
+    /// The Pod Security Standards level the app's pods meet. `restricted` (the default):
+    /// non-root, no privilege escalation, every capability dropped (`NET_BIND_SERVICE` may be
+    /// added back), the runtime's seccomp profile, a read-only root filesystem with an
+    /// `emptyDir` at `/tmp`. `baseline` allows root and the default capabilities;
+    /// `privileged` allows host namespaces, host paths and privileged containers. The
+    /// namespace's `pod-security.kubernetes.io` labels follow its most permissive app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<PodSecurityLevel>,
+    /// Why the app needs a profile below `restricted`; required with `baseline` or
+    /// `privileged`. Carried on the workload as the `kforge.io/pod-security-reason`
+    /// annotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_non_root: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -795,6 +811,46 @@ pub struct SecurityContext {
     pub allow_privilege_escalation: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
+}
+
+/// A Pod Security Standards level, from the most locked down to the most permissive.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurityLevel {
+    #[default]
+    Restricted,
+    Baseline,
+    Privileged,
+}
+
+impl PodSecurityLevel {
+    /// The level's name, as Pod Security admission labels spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodSecurityLevel::Restricted => "restricted",
+            PodSecurityLevel::Baseline => "baseline",
+            PodSecurityLevel::Privileged => "privileged",
+        }
+    }
+}
+
+impl SecurityContext {
+    /// The app's level: `restricted` unless it says otherwise.
+    pub fn level(&self) -> PodSecurityLevel {
+        self.profile.unwrap_or_default()
+    }
+}
+
+impl App {
+    /// The Pod Security Standards level the app's pods meet.
+    pub fn security_level(&self) -> PodSecurityLevel {
+        self.security_context
+            .as_ref()
+            .map(SecurityContext::level)
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -847,6 +903,19 @@ pub enum ServiceType {
     LoadBalancer,
     Headless,
     None,
+}
+
+impl ServiceType {
+    /// The name the blueprint spells.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+            ServiceType::Headless => "Headless",
+            ServiceType::None => "None",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -1181,15 +1250,21 @@ pub struct Encryption {
     pub age: Vec<String>,
 }
 
+/// How Flux or Argo CD picks the output up (`out/<blueprint>/<env>/delivery/`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Delivery {
+    /// The Git repository that holds `out/` at its root: `https://`, `http://` or `ssh://`
+    /// (write `git@host:org/repo` as `ssh://git@host/org/repo`).
     #[serde(rename = "repoURL")]
     pub repo_url: String,
+    /// The branch the controllers follow.
     #[serde(default = "main_branch")]
     pub branch: String,
+    /// Flux: a GitRepository and the `-cluster` and `-apps` Kustomizations per environment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flux: Option<FluxDelivery>,
+    /// Argo CD: an Application per environment, and sync waves on every object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub argocd: Option<ArgoDelivery>,
 }
@@ -1201,23 +1276,70 @@ fn main_branch() -> String {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FluxDelivery {
+    /// How often Flux fetches and reconciles, a Go duration such as `5m` or `1h30m`
+    /// (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<String>,
+    /// How long Flux waits for a stage to apply and become ready (default `5m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Whether Flux deletes objects that left the output (default `true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prune: Option<bool>,
+    /// The Secret (in the Flux namespace) holding the age identity that decrypts the
+    /// SOPS-encrypted Secrets, e.g. `sops-age` with key `identity.agekey`. Required when the
+    /// environment has Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decryption_secret: Option<String>,
+    /// The Secret (in the Flux namespace) with the credentials for `repoURL`, as `flux create
+    /// secret git` makes it; none for a public repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_secret: Option<String>,
+    /// The namespace of the Flux objects (default `flux-system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ArgoDelivery {
+    /// The Argo CD project (default `default`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+    /// Sync automatically when the branch changes (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_sync: Option<bool>,
+    /// Delete objects that left the output; also adds the resources finalizer, so deleting
+    /// the Application deletes its objects (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prune: Option<bool>,
+    /// Revert changes made in the cluster (default `false`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_heal: Option<bool>,
+    /// The namespace of the Application (default `argocd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The Config Management Plugin that builds the environment, e.g. one that decrypts
+    /// the SOPS-encrypted Secrets (see docs/delivery.md); default: Argo CD's own kustomize.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+    /// The cluster to deploy to (default: the cluster Argo CD runs in,
+    /// `server: https://kubernetes.default.svc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub destination: Option<ArgoDestination>,
+}
+
+/// An Argo CD destination: exactly one of `server` and `name`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgoDestination {
+    /// The API server's URL, e.g. `https://kubernetes.default.svc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// The cluster's name as registered in Argo CD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The namespace for objects that name none (kforge's objects all name theirs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }

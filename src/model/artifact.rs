@@ -23,6 +23,9 @@ pub enum ArtifactKind {
     Script,
     /// Cloud-init user data or a kubeadm configuration for a node.
     CloudInit,
+    /// The cluster's secret material for its nodes: SOPS-encrypted like a Secret, but not
+    /// listed in `kustomization.yaml`.
+    NodeSecret,
     /// An object for the GitOps controller (Flux, Argo CD), applied outside the tree's
     /// kustomization.
     Delivery,
@@ -32,6 +35,23 @@ impl ArtifactKind {
     /// Whether the tree's `kustomization.yaml` lists artifacts of this kind.
     pub fn is_resource(self) -> bool {
         matches!(self, ArtifactKind::Manifest | ArtifactKind::Secret)
+    }
+
+    /// Whether an artifact of this kind holds one Kubernetes object (its file may still be
+    /// something else when it was written by hand).
+    pub fn holds_object(self) -> bool {
+        matches!(
+            self,
+            ArtifactKind::Manifest
+                | ArtifactKind::Secret
+                | ArtifactKind::NodeSecret
+                | ArtifactKind::Delivery
+        )
+    }
+
+    /// Whether an artifact of this kind holds a Secret, sealed or not.
+    pub fn is_secret(self) -> bool {
+        matches!(self, ArtifactKind::Secret | ArtifactKind::NodeSecret)
     }
 }
 

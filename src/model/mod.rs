@@ -19,4 +19,7 @@ pub mod pods;
 pub mod violation;
 
 pub use fields::field_path;
+
+/// The Kubernetes minor a blueprint targets when it names none (`spec.kubernetesVersion`).
+pub const DEFAULT_KUBERNETES_VERSION: &str = "1.33";
 pub use object::{Object, duplicates, group, namespace_of};

@@ -57,6 +57,41 @@ pub fn name_problem(name: &str, rule: NameRule) -> Option<String> {
     }
 }
 
+/// `[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?`, at most 63: a label value (when not empty)
+/// and the name part of a qualified name.
+fn qualified_part_ok(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Why `key` is not a label key (a qualified name: an optional DNS-1123 subdomain prefix
+/// and `/`, then a name of at most 63 characters), if it is not.
+pub fn label_key_problem(key: &str) -> Option<String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    let prefix_ok = prefix.is_none_or(|p| name_problem(p, NameRule::Subdomain).is_none());
+    (!prefix_ok || !qualified_part_ok(name)).then(|| {
+        format!(
+            "`{key}` is not a label key (an optional DNS subdomain and `/`, then letters, digits, `-`, `_` and `.`, at most 63, starting and ending with a letter or digit)"
+        )
+    })
+}
+
+/// Why `value` is not a label value (empty, or like the name part of a label key).
+pub fn label_value_problem(value: &str) -> Option<String> {
+    (!value.is_empty() && !qualified_part_ok(value)).then(|| {
+        format!(
+            "`{value}` is not a label value (letters, digits, `-`, `_` and `.`, at most 63, starting and ending with a letter or digit)"
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +107,13 @@ mod tests {
         assert!(name_problem("8080", NameRule::Port).is_some());
         assert!(name_problem("a-very-long-port-name", NameRule::Port).is_some());
         assert!(name_problem(&"a".repeat(64), NameRule::Label).is_some());
+        assert!(label_key_problem("example.com/tier").is_none());
+        assert!(label_key_problem("tier").is_none());
+        assert!(label_key_problem("a;b").is_some());
+        assert!(label_key_problem("Bad_Prefix/x").is_some());
+        assert!(label_key_problem("x/").is_some());
+        assert!(label_value_problem("").is_none());
+        assert!(label_value_problem("v1.2_a").is_none());
+        assert!(label_value_problem("a b").is_some());
     }
 }

@@ -21,7 +21,7 @@ pub mod inputs;
 pub mod output;
 pub mod source;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -33,7 +33,7 @@ use crate::model::Object;
 use crate::model::artifact::ArtifactTree;
 use crate::overlay::{self, Overlay};
 use crate::secrets::SecretFile;
-use crate::{check, emit, expand, load, review};
+use crate::{check, delivery, emit, expand, load, review};
 
 pub use error::Error;
 pub use source::{MemoryFiles, RepoPath, Source, WorkTree};
@@ -379,10 +379,21 @@ pub struct Rendered {
     pub secrets: Vec<SecretFile>,
     /// `spec.encryption.age`.
     pub recipients: Vec<String>,
-    /// Whether `spec.delivery.flux.decryptionSecret` is set.
-    pub flux_decryption: bool,
+    /// Whether `spec.delivery` names Flux or Argo CD. Their Secrets were judged then already
+    /// (Flux must decrypt them, Argo CD needs a plugin: `delivery::lay_out`); without a
+    /// controller the CLI hints how Flux would decrypt them.
+    pub controller: bool,
+    /// `spec.cluster`, whose node files [`output::add_nodes`] adds once the cluster's CA is
+    /// known.
+    pub cluster: Option<ClusterSpec>,
     /// The warnings found on the way.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The checked `spec.cluster` of a rendering and where it stands in the blueprint.
+pub struct ClusterSpec {
+    pub cluster: crate::load::blueprint::Cluster,
+    pub origin: Option<crate::diagnostic::Span>,
 }
 
 impl Rendered {
@@ -409,14 +420,19 @@ impl Drop for Rendered {
     }
 }
 
-/// Stage 5: the artifact tree.
+/// Stage 5: the artifact tree, with the delivery objects and the stage kustomizations of
+/// `spec.delivery` (and Argo CD's sync waves on the objects).
 pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> {
     let Reviewed {
         loaded,
         mut objects,
-        warnings,
+        mut warnings,
     } = reviewed;
-    let tree = emit::emit(loaded.name(), &objects);
+    delivery::annotate(&loaded, &mut objects);
+    let tree = emit::emit(loaded.name(), &objects).and_then(|mut tree| {
+        warnings.extend(delivery::lay_out(&loaded, env, &objects, &mut tree)?);
+        Ok(tree)
+    });
     expand::forget_secret_values(&mut objects);
     let tree = match tree {
         Ok(tree) => tree,
@@ -443,11 +459,14 @@ pub fn emit(reviewed: Reviewed, env: &str) -> Result<Rendered, Vec<Diagnostic>> 
             .as_ref()
             .map(|e| e.age.clone())
             .unwrap_or_default(),
-        flux_decryption: spec
+        controller: spec
             .delivery
             .as_ref()
-            .and_then(|d| d.flux.as_ref())
-            .is_some_and(|f| f.decryption_secret.is_some()),
+            .is_some_and(|d| d.flux.is_some() || d.argocd.is_some()),
+        cluster: spec.cluster.clone().map(|cluster| ClusterSpec {
+            cluster,
+            origin: loaded.spans.key("/spec/cluster"),
+        }),
         warnings,
     })
 }
@@ -503,7 +522,7 @@ pub fn compile_all(
     });
     let mut renderings = Vec::new();
     let mut problems: Vec<Diagnostic> = Vec::new();
-    let mut shown = BTreeSet::new();
+    let mut shown = rustc_hash::FxHashSet::default();
     // Jobs run base first, so a problem every environment shares is reported once, plain;
     // one that only an overlay brings says which environment it is in.
     for (overlay, result) in overlays.iter().zip(results) {

@@ -11,9 +11,11 @@ use age::x25519;
 use super::Rendered;
 use super::error::Error;
 use super::source::{RepoPath, Source};
+use crate::bootstrap::{self, material};
 use crate::diagnostic::Diagnostic;
+use crate::model::artifact::{Artifact, ArtifactKind};
 use crate::secrets::recipients::SopsConfig;
-use crate::secrets::{Outcome, RecipientSource, Sealing, recipients_of, seal};
+use crate::secrets::{Outcome, RecipientSource, Sealing, SecretFile, recipients_of, seal};
 use crate::write::{self, Changes, Snapshot};
 
 /// What Secrets are sealed with, gathered once per run.
@@ -80,12 +82,129 @@ pub fn check_recipients(
         .collect()
 }
 
+/// The date of `keys.now` (`YYYY-MM-DD...`), from which a new CA is valid.
+fn today(keys: &Keys) -> (i32, u8, u8) {
+    let part = |range: std::ops::Range<usize>| keys.now.get(range);
+    let year = part(0..4).and_then(|p| p.parse::<i32>().ok());
+    let month = part(5..7).and_then(|p| p.parse::<u8>().ok());
+    let day = part(8..10).and_then(|p| p.parse::<u8>().ok());
+    match (year, month, day) {
+        (Some(year), Some(month), Some(day)) => (year, month, day),
+        _ => (2026, 1, 1),
+    }
+}
+
+/// Adds the node files of every rendering with a `spec.cluster` (before [`seal_all`]): the
+/// cluster's CA and tokens are those of the tree on disk (`snapshot`), opened with
+/// `keys.identities` when they can, kept sealed otherwise, and made once when the tree has
+/// none. The plain Secret that holds them is handed to sealing like any other.
+pub fn add_nodes(
+    renderings: &mut [Rendered],
+    out: &Path,
+    keys: &Keys,
+    snapshot: &Snapshot,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    for rendering in renderings.iter_mut() {
+        let Some(spec) = &rendering.cluster else {
+            continue;
+        };
+        let dir = rendering.dir(out);
+        let problem = |message: String| {
+            Diagnostic::error("cluster-material", message)
+                .path("spec.cluster")
+                .at(spec.origin.clone(), "the cluster")
+        };
+        let cert = snapshot.text(&dir, material::CA_CERT);
+        let sealed = snapshot.text(&dir, material::SECRETS);
+        let previous = material::Previous {
+            ca_cert: cert.as_deref(),
+            secrets: sealed.as_deref(),
+        };
+        let found = material::resolve(
+            &previous,
+            &keys.identities,
+            today(keys),
+            &mut rand::rngs::OsRng,
+        )
+        .map_err(|e| problem(format!("{}: {e}", dir.display())));
+        let found = match found {
+            Ok(found) => found,
+            Err(d) => {
+                problems.push(d);
+                continue;
+            }
+        };
+        let header = crate::emit::header(&rendering.blueprint);
+        let secret = match &found.secrets {
+            material::Held::Open(secrets) => {
+                let mut document = material::secrets_document(&spec.cluster.name, secrets);
+                let text = format!("{header}{document}");
+                zeroize::Zeroize::zeroize(&mut document);
+                rendering.secrets.push(SecretFile {
+                    path: material::SECRETS.to_owned(),
+                    field: "spec.cluster".to_owned(),
+                    origin: spec.origin.clone(),
+                });
+                text
+            }
+            material::Held::Sealed(text) => {
+                // Kept unopened: it must already be for the blueprint's recipients, since
+                // re-wrapping its data key needs an identity.
+                let wanted: std::collections::BTreeSet<&str> =
+                    rendering.recipients.iter().map(String::as_str).collect();
+                let held = material::sealed_recipients(text);
+                if held
+                    .iter()
+                    .map(String::as_str)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    != wanted
+                {
+                    problems.push(
+                        problem(format!(
+                            "the recipients of `{}` changed, and re-wrapping its data key needs an age identity that opens the file",
+                            dir.join(material::SECRETS).display()
+                        ))
+                        .help(format!(
+                            "set SOPS_AGE_KEY_FILE (or SOPS_AGE_KEY) to the key of a current recipient ({})",
+                            held.join(", ")
+                        )),
+                    );
+                    continue;
+                }
+                text.clone()
+            }
+        };
+        let added =
+            bootstrap::add_to_tree(&mut rendering.tree, &header, &spec.cluster, &found.public)
+                .and_then(|()| {
+                    rendering
+                        .tree
+                        .insert(
+                            material::SECRETS.to_owned(),
+                            Artifact::new(ArtifactKind::NodeSecret, secret),
+                        )
+                        .map_err(|_| {
+                            format!("two files would be written to `{}`", material::SECRETS)
+                        })
+                });
+        if let Err(e) = added {
+            problems.push(problem(e));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
 /// What sealing did to the Secret files of one tree, by path inside it.
 pub struct Sealed {
     pub dir: PathBuf,
     pub outcomes: BTreeMap<String, Outcome>,
-    /// Whether the blueprint sets up Flux decryption.
-    pub flux_decryption: bool,
+    /// Whether `spec.delivery` names Flux or Argo CD (see `Rendered::controller`).
+    pub controller: bool,
 }
 
 /// Encrypts the Secrets of every tree for its recipients, reusing the files of `snapshot`
@@ -119,7 +238,7 @@ pub fn seal_all(
             Ok(outcomes) => sealed.push(Sealed {
                 dir,
                 outcomes,
-                flux_decryption: rendering.flux_decryption,
+                controller: rendering.controller,
             }),
             Err(diagnostics) => problems.extend(diagnostics),
         }

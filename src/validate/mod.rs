@@ -120,7 +120,7 @@ impl Validator {
                     .help("every Kubernetes object needs `apiVersion` and `kind` strings"),
             ];
         };
-        if is_kustomization(object) {
+        if is_tool_configuration(object) {
             return Vec::new();
         }
         if let Some(gone) = removed::removed_api(api_version, kind, self.set.version) {
@@ -270,13 +270,19 @@ fn reachable_definitions(schema: &Value, definitions: &Map<String, Value>) -> Ma
     used
 }
 
-/// Whether a document is a kustomization.yaml: it sits beside manifests (kforge writes one
-/// per tree) but is read by kustomize, never sent to the cluster.
-pub fn is_kustomization(object: &Value) -> bool {
+/// Whether a document is configuration for a tool rather than an object for the cluster: a
+/// kustomization.yaml (kforge writes one per tree, read by kustomize) or a node's
+/// kubeadm/kubelet configuration (`nodes/<node>/kubeadm.yaml`, read by kubeadm).
+pub fn is_tool_configuration(object: &Value) -> bool {
+    const GROUPS: [&str; 3] = [
+        "kustomize.config.k8s.io/",
+        "kubeadm.k8s.io/",
+        "kubelet.config.k8s.io/",
+    ];
     object
         .get("apiVersion")
         .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("kustomize.config.k8s.io/"))
+        .is_some_and(|v| GROUPS.iter().any(|g| v.starts_with(g)))
 }
 
 /// Whether a finding is best shown at the field's key (an unknown field: the name is wrong)

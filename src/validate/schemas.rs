@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub const SUPPORTED_VERSIONS: &[&str] = &["1.33", "1.34", "1.35"];
 
 /// The version used when a blueprint or the command line names none.
-pub const DEFAULT_VERSION: &str = "1.33";
+pub const DEFAULT_VERSION: &str = crate::model::DEFAULT_KUBERNETES_VERSION;
 
 const EMBEDDED: &[(&str, &str)] = &[
     ("1.33", include_str!("../../schemas/k8s/v1.33.json")),

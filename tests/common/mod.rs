@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 /// How to get every tool and data set the ignored tests need.
 pub const HOW_TO_GET: &str = "run ./scripts/test.sh (it installs the tools, fetches the pinned data and exports \
-     KFORGE_TOOLS_BIN and KFORGE_CALICO_CRDS), or run the test with those set";
+     KFORGE_TOOLS_BIN, KFORGE_CALICO_CRDS and KFORGE_THIRD_PARTY), or run the test with those set";
 
 /// The path of an external command: from `KFORGE_TOOLS_BIN` (the venv `scripts/test.sh`
 /// sets up), else from `PATH`. Panics when neither has it.
@@ -49,6 +49,21 @@ pub fn calico_crds() -> PathBuf {
     assert!(
         dir.join(".pinned").is_file(),
         "this test needs the pinned Calico CRDs, not found in {}: {HOW_TO_GET}",
+        dir.display()
+    );
+    dir
+}
+
+/// A directory of pinned third-party data (`flux-source`, `flux-kustomize`, `argocd`, ...):
+/// `KFORGE_THIRD_PARTY/<name>`, else `target/third-party/<name>`. Panics when it holds no
+/// stamp of a completed fetch.
+pub fn third_party(name: &str) -> PathBuf {
+    let root = std::env::var_os("KFORGE_THIRD_PARTY")
+        .map_or_else(|| target_dir().join("third-party"), PathBuf::from);
+    let dir = root.join(name);
+    assert!(
+        dir.join(".pinned").is_file(),
+        "this test needs the pinned third-party data `{name}`, not found in {}: {HOW_TO_GET}",
         dir.display()
     );
     dir
