@@ -21,6 +21,8 @@
 #                         one file per object)
 #   kforge render, no-op  again on the unchanged tree: must write 0 files
 #   kforge validate       on the emitted tree
+#   kforge diff --base    the blueprint committed (git), one app changed in the
+#                         work tree: both compiles and the comparison
 #   kubectl kustomize     on the emitted tree, up to 6,000 objects and
 #                         time-boxed (it grows about quadratically: minutes
 #                         at 6,000 objects on a 2-core machine)
@@ -70,7 +72,7 @@ for arg in "$@"; do
     --write-benchmarks) WRITE_BENCHMARKS=1 ;;
     --keep) KEEP=1 ;;
     -h | --help)
-      sed -n '2,55p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,57p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -320,6 +322,16 @@ print(r["objects"], sum(x["severity"] == "error" for x in f), sum(x["severity"] 
   [[ $VALIDATE_ERRORS -eq 0 ]] || die "kforge validate: $VALIDATE_ERRORS errors on kforge's own output"
 }
 
+# The diff of one changed app: exit 1, exactly one change, a Deployment.
+check_diff() {
+  expect_rc "$1" 1
+  grep -qxF 'Plan: 0 to add, 1 to change, 0 to move, 0 to remove.' "$1.out" ||
+    { show "$1.out" && die "kforge diff --base: wanted exactly one change"; }
+  grep -qxF '  Deployment: 1 to change' "$1.out" ||
+    { show "$1.out" && die "kforge diff --base: the change is not the app's Deployment"; }
+  OBJECTS=$RENDERED
+}
+
 # Every cold render gets an out directory that never existed: re-creating
 # files right after deleting as many costs several times the kernel time of
 # a fresh checkout on ext4, which would measure the previous rm -rf.
@@ -390,6 +402,17 @@ bench_size() {
   reps "noop:$size" "$REPS" : check_noop "$KFORGE" render --env base --out "$OUT"
   reps "validate:$size" "$REPS" : check_validate "$KFORGE" validate --output json "$OUT/big/base"
   T_NOTE[validate:$size]="$VALIDATE_WARNINGS warnings"
+
+  # kforge diff --base: the blueprint committed, then one app's image changed in the work
+  # tree; both compiles (the revision read from git objects, and the work tree) and the
+  # comparison of every file. The script uses git to set the repository up; kforge does not.
+  git init -q . && git add blueprints &&
+    git -c user.name=bench -c user.email=bench@example.com commit -q -m base ||
+    die "git could not commit the synthetic blueprint"
+  sed -i 's|/app-7:1\.7\.0$|/app-7:1.7.1|' blueprints/big.yaml
+  reps "diff:$size" "$REPS" : check_diff "$KFORGE" diff --base HEAD --env base
+  T_NOTE[diff:$size]="1 object changed of $OBJECTS"
+  git checkout -q -- blueprints
 
   # kubectl kustomize on the emitted tree.
   if [[ $size -le $KUSTOMIZE_MAX ]]; then
@@ -532,6 +555,7 @@ label() {
     cold) echo "kforge render, cold (writes every file)" ;;
     noop) echo "kforge render, no-op (0 files written)" ;;
     validate) echo "kforge validate (emitted tree)" ;;
+    diff) echo "kforge diff --base (both compiles, one app changed)" ;;
     kustomize) echo "kubectl kustomize (emitted tree)" ;;
     kv) echo "kubernetes-validate --strict (sample)" ;;
     ftext) echo "kforge check, findings-heavy (text)" ;;
@@ -651,6 +675,12 @@ if [[ $SMOKE -eq 0 ]]; then
     verdict "$(ge "$(exact_ratio "$v" "${T_KV_RATE[10000]}")" 100)" "kforge validate >= 100x kubernetes-validate --strict (10k): $v vs ${T_KV_RATE[10000]} objects/s (marginal) = ${r}x"
   else
     na "kforge validate targets: size 10000 not run"
+  fi
+  if has "diff:10000"; then
+    w=${T_WALL[diff:10000]}
+    verdict "$(le "$w" 0.5)" "diff --base 10k, one changed app, both compiles <= 0.5 s: $(printf '%.3f' "$w") s"
+  else
+    na "diff --base 10k: size 10000 not run"
   fi
   if has "noop:10000"; then
     w=${T_WALL[noop:10000]}

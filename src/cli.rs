@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
+mod commit;
+mod diff_command;
 mod nodes_command;
 mod report;
 mod validate_command;
@@ -31,7 +33,12 @@ const RENDER_EXAMPLES: &str = "Examples:
   kforge render blueprints/platform.yaml # one blueprint
   kforge render --env prod               # only the prod environment (`--env base`: no overlay)
   kforge render --check                  # exit 1 when out/ is stale (for CI)
-  kforge render --out /tmp/out           # somewhere else";
+  kforge render --out /tmp/out           # somewhere else
+  kforge render --commit                 # and commit what changed in out/ (never pushes)";
+const DIFF_EXAMPLES: &str = "Examples:
+  kforge diff --base main                # what this branch changes in the rendered output
+  kforge diff --base HEAD~1 --env prod   # one environment, against the previous commit
+  kforge diff --base origin/main --output markdown > comment.md   # for a pull request";
 const CHECK_EXAMPLES: &str = "Examples:
   kforge check                           # every blueprints/*.yaml
   kforge check blueprints/platform.yaml --output json";
@@ -76,8 +83,18 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// Write nothing; exit 1 when the output would change.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "commit")]
         check: bool,
+        /// Commit the output files the render changed (git; never pushes). Refuses during a
+        /// merge or rebase, with staged changes, or with uncommitted edits in the output.
+        #[arg(long)]
+        commit: bool,
+        /// The commit message's summary line (default: counts of what changed).
+        #[arg(long, value_name = "MSG", requires = "commit")]
+        message: Option<String>,
+        /// Commit even when files in the output trees have uncommitted edits.
+        #[arg(long, requires = "commit")]
+        allow_dirty: bool,
         /// How to print problems.
         #[arg(long, value_enum, default_value_t)]
         output: Output,
@@ -102,6 +119,9 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = Limit::DEFAULT)]
         max_diagnostics: Limit,
     },
+    /// Compare the rendered output of a git revision with the work tree's.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(diff_command::DiffArgs),
     /// Print a blueprint as an overlay merges it, each field's source noted.
     #[command(after_help = SHOW_EXAMPLES)]
     Show {
@@ -167,13 +187,22 @@ where
             envs,
             out,
             check,
+            commit,
+            message,
+            allow_dirty,
             output,
             max_diagnostics,
         } => render(
             &blueprints,
             &envs,
             &out,
-            check,
+            Mode {
+                check,
+                commit: commit.then_some(commit::Options {
+                    message,
+                    allow_dirty,
+                }),
+            },
             Report::new(output, max_diagnostics),
         ),
         Command::Check {
@@ -184,6 +213,7 @@ where
         } => check_command(&blueprints, &envs, Report::new(output, max_diagnostics)),
         Command::Show { blueprint, env } => show(blueprint.as_deref(), &env),
         Command::Validate(args) => validate_command::run(&args),
+        Command::Diff(args) => diff_command::run(&args),
         Command::Nodes(args) => nodes_command::run(&args),
         Command::Schema => {
             print!("{}", blueprint_schema_text());
@@ -291,13 +321,19 @@ fn describe(changes: &Changes) -> String {
     )
 }
 
-fn render(
-    blueprints: &[PathBuf],
-    envs: &[String],
-    out: &Path,
-    check_only: bool,
-    output: Report,
-) -> Exit {
+/// What `render` does besides writing: only compare (`--check`), or commit afterwards.
+struct Mode {
+    check: bool,
+    commit: Option<commit::Options>,
+}
+
+fn render(blueprints: &[PathBuf], envs: &[String], out: &Path, mode: Mode, output: Report) -> Exit {
+    let check_only = mode.check;
+    // Whether the repository may be committed to is known before anything is written.
+    let committer = match mode.commit.as_ref().map(|_| commit::prepare()).transpose() {
+        Ok(committer) => committer,
+        Err(error) => return report_failure(error.into(), output),
+    };
     let snapshot = Snapshot::read_ahead(out);
     let tree = match work_tree() {
         Ok(tree) => tree,
@@ -333,6 +369,11 @@ fn render(
         }
     }
     print_findings(&findings, output);
+    if let (Some(committer), Some(options)) = (&committer, &mode.commit) {
+        if let Err(error) = commit::check_outputs(committer, &renderings, out, options) {
+            return report_failure(error.into(), output);
+        }
+    }
     let reports = match output::write_all(&renderings, out, check_only, &snapshot) {
         Ok(reports) => reports,
         Err(error) => return report_failure(error.into(), output),
@@ -379,6 +420,13 @@ fn render(
                 .any(|path| path != crate::bootstrap::material::SECRETS)
     }) {
         sealing::flux_hint();
+    }
+    if let (Some(committer), Some(options)) = (&committer, &mode.commit) {
+        if let Err(error) =
+            commit::finish(committer, &renderings, &reports, out, &snapshot, options)
+        {
+            return report_failure(error.into(), output);
+        }
     }
     exit_without_freeing((renderings, snapshot));
     if stale {

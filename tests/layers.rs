@@ -61,6 +61,10 @@ const LAYERS: &[(&[&str], &str)] = &[
         "xref and lint over a blueprint's objects; schemas of the cluster over any objects; Flux and Argo CD objects and the order of the objects",
     ),
     (
+        &["diff"],
+        "two versions of the rendered trees compared: objects, files, Secret keys; printed as text, markdown, JSON",
+    ),
+    (
         &["synthetic"],
         "benchmark blueprints, checked and expanded to prove them valid",
     ),
@@ -68,6 +72,10 @@ const LAYERS: &[(&[&str], &str)] = &[
     (
         &["pipeline"],
         "planning, compiling and rendering a run of every stage",
+    ),
+    (
+        &["git"],
+        "the IO edge to git: a revision as a Source, committing the output",
     ),
     (&["cli"], "the edge: arguments, files, terminal, exit codes"),
 ];

@@ -14,9 +14,9 @@ use crate::pipeline::output::{self, Keys};
 use crate::secrets::Outcome;
 use crate::secrets::recipients::parse_identities;
 
-/// Reads the age identities (`SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`), the repository's
-/// `.sops.yaml` and the clock, once per run; an unreadable one stops the run.
-pub(super) fn read_keys(tree: &WorkTree) -> Result<Keys, Vec<Diagnostic>> {
+/// Reads the age identities (`SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY`); an unreadable one stops
+/// the run.
+pub(super) fn identities() -> Result<Vec<age::x25519::Identity>, Vec<Diagnostic>> {
     let mut identities = Vec::new();
     let mut problems = Vec::new();
     if let Some(file) = std::env::var_os("SOPS_AGE_KEY_FILE").filter(|f| !f.is_empty()) {
@@ -41,6 +41,20 @@ pub(super) fn read_keys(tree: &WorkTree) -> Result<Keys, Vec<Diagnostic>> {
             Err(e) => problems.push(key_problem(&format!("SOPS_AGE_KEY: {e}"))),
         }
     }
+    if problems.is_empty() {
+        Ok(identities)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads the age identities, the repository's `.sops.yaml` and the clock, once per run; an
+/// unreadable one stops the run.
+pub(super) fn read_keys(tree: &WorkTree) -> Result<Keys, Vec<Diagnostic>> {
+    let (identities, mut problems) = match identities() {
+        Ok(identities) => (identities, Vec::new()),
+        Err(problems) => (Vec::new(), problems),
+    };
     let sops_config = output::sops_config(tree, tree.root()).unwrap_or_else(|problem| {
         problems.push(*problem);
         None

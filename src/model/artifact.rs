@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 /// What an artifact is, which decides where it is listed and how it is treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ArtifactKind {
     /// One Kubernetes object, listed in `kustomization.yaml`.
     Manifest,
@@ -35,6 +35,23 @@ impl ArtifactKind {
     /// Whether the tree's `kustomization.yaml` lists artifacts of this kind.
     pub fn is_resource(self) -> bool {
         matches!(self, ArtifactKind::Manifest | ArtifactKind::Secret)
+    }
+
+    /// Whether an artifact of this kind holds one Kubernetes object (its file may still be
+    /// something else when it was written by hand).
+    pub fn holds_object(self) -> bool {
+        matches!(
+            self,
+            ArtifactKind::Manifest
+                | ArtifactKind::Secret
+                | ArtifactKind::NodeSecret
+                | ArtifactKind::Delivery
+        )
+    }
+
+    /// Whether an artifact of this kind holds a Secret, sealed or not.
+    pub fn is_secret(self) -> bool {
+        matches!(self, ArtifactKind::Secret | ArtifactKind::NodeSecret)
     }
 }
 
@@ -178,23 +195,30 @@ impl ArtifactTree {
 /// Whether a YAML text is a Secret document without SOPS metadata; a lexical look at the
 /// top-level keys, so it costs one pass over the bytes and never fails.
 fn is_plaintext_secret(bytes: &[u8]) -> bool {
-    let mut secret = false;
-    let mut sealed = false;
-    for line in bytes.split(|b| *b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.starts_with(b"sops:") {
-            sealed = true;
-        } else if let Some(kind) = line.strip_prefix(b"kind:") {
+    let sealed = top_level_lines(bytes).any(|line| line.starts_with(b"sops:"));
+    !sealed && document_kind(bytes) == Some(b"Secret".as_slice())
+}
+
+/// The lines of a text, without line ends.
+fn top_level_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    bytes
+        .split(|b| *b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+}
+
+/// The value of the last top-level `kind:` of a YAML text (quotes taken off), read
+/// lexically: what a manifest or Secret file holds, without parsing it.
+pub fn document_kind(bytes: &[u8]) -> Option<&[u8]> {
+    top_level_lines(bytes)
+        .filter_map(|line| line.strip_prefix(b"kind:"))
+        .map(|kind| {
             let kind = kind.trim_ascii();
-            let kind = kind
-                .strip_prefix(b"\"")
+            kind.strip_prefix(b"\"")
                 .and_then(|k| k.strip_suffix(b"\""))
                 .or_else(|| kind.strip_prefix(b"'").and_then(|k| k.strip_suffix(b"'")))
-                .unwrap_or(kind);
-            secret |= kind == b"Secret";
-        }
-    }
-    secret && !sealed
+                .unwrap_or(kind)
+        })
+        .last()
 }
 
 #[cfg(test)]

@@ -30,6 +30,19 @@ pub enum Error {
     Usage(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// The directory is not inside a git repository.
+    #[error("`{path}` is not inside a git repository")]
+    NotARepository { path: String },
+    /// A revision git cannot resolve to a commit.
+    #[error("unknown revision `{revision}`: {message}")]
+    UnknownRevision { revision: String, message: String },
+    /// The repository is not in a state the command may change (a merge in progress, staged
+    /// changes, edited output files, no identity).
+    #[error("{0}")]
+    Repository(String),
+    /// git itself failed.
+    #[error("git: {0}")]
+    Git(String),
 }
 
 impl Error {
@@ -44,6 +57,10 @@ impl Error {
             Error::Crd { .. } => "invalid-crd",
             Error::Usage(_) => "usage",
             Error::Internal(_) => "internal-error",
+            Error::NotARepository { .. } => "not-a-repository",
+            Error::UnknownRevision { .. } => "unknown-revision",
+            Error::Repository(_) => "repository-state",
+            Error::Git(_) => "git-failed",
         }
     }
 
@@ -60,7 +77,12 @@ impl Error {
                 | WriteError::PlaintextSecret { path }
                 | WriteError::Io { path, .. },
             ) => Some(path.display().to_string()),
-            Error::Usage(_) | Error::Internal(_) => None,
+            Error::NotARepository { path } => Some(path.clone()),
+            Error::Usage(_)
+            | Error::Internal(_)
+            | Error::UnknownRevision { .. }
+            | Error::Repository(_)
+            | Error::Git(_) => None,
         }
     }
 }

@@ -108,7 +108,7 @@ pub struct Plan {
 
 /// Reads a file as a source for diagnostics, named by its repository path.
 fn read_source(source: &dyn Source, path: &RepoPath) -> Result<Arc<SourceFile>, Failure> {
-    Ok(SourceFile::new(path.display(), source.read_text(path)?))
+    Ok(SourceFile::new(source.name(path), source.read_text(path)?))
 }
 
 /// The `*.yaml` and `*.yml` files directly in a directory; `None` when it does not exist.
@@ -403,13 +403,20 @@ impl Rendered {
     }
 }
 
-impl Drop for Rendered {
-    fn drop(&mut self) {
+impl Rendered {
+    /// Overwrites the bytes of the tree's Secret artifacts (plain text until sealed).
+    pub fn forget_secrets(&mut self) {
         for secret in &self.secrets {
             if let Some(artifact) = self.tree.get_mut(&secret.path) {
                 zeroize::Zeroize::zeroize(&mut artifact.bytes);
             }
         }
+    }
+}
+
+impl Drop for Rendered {
+    fn drop(&mut self) {
+        self.forget_secrets();
     }
 }
 

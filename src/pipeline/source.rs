@@ -81,6 +81,12 @@ pub trait Source: Sync {
     /// Which version this is, for messages (`the work tree`, `main (1a2b3c4)`).
     fn describe(&self) -> String;
 
+    /// A file's name in messages: its repository path (a revision prefixes its own name,
+    /// `main:blueprints/web.yaml`, as git spells it).
+    fn name(&self, path: &RepoPath) -> String {
+        path.display().to_owned()
+    }
+
     /// The bytes of a file.
     fn read(&self, path: &RepoPath) -> Result<Vec<u8>, Error>;
 

@@ -8,6 +8,8 @@
 
 #![allow(dead_code, clippy::panic)]
 
+pub mod git;
+
 use std::path::{Path, PathBuf};
 
 /// How to get every tool and data set the ignored tests need.
