@@ -406,9 +406,10 @@ bench_size() {
   # kforge diff --base: the blueprint committed, then one app's image changed in the work
   # tree; both compiles (the revision read from git objects, and the work tree) and the
   # comparison of every file. The script uses git to set the repository up; kforge does not.
-  git init -q . && git add blueprints &&
-    git -c user.name=bench -c user.email=bench@example.com commit -q -m base ||
+  if ! { git init -q . && git add blueprints &&
+    git -c user.name=bench -c user.email=bench@example.com commit -q -m base; }; then
     die "git could not commit the synthetic blueprint"
+  fi
   sed -i 's|/app-7:1\.7\.0$|/app-7:1.7.1|' blueprints/big.yaml
   reps "diff:$size" "$REPS" : check_diff "$KFORGE" diff --base HEAD --env base
   T_NOTE[diff:$size]="1 object changed of $OBJECTS"
