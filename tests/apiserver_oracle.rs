@@ -319,6 +319,19 @@ fn every_rendered_object_is_accepted_by_the_api_server() {
         "out/ holds the example environments: {streams:?}"
     );
     assert!(!secret_streams.is_empty(), "out/ holds encrypted Secrets");
+    // The delivery objects go to the server with the pinned Flux and Argo CD CRDs installed,
+    // and the Calico policies with Calico's.
+    for kind in [
+        "source.toolkit.fluxcd.io/v1/GitRepository",
+        "kustomize.toolkit.fluxcd.io/v1/Kustomization",
+        "argoproj.io/v1alpha1/Application",
+        "projectcalico.org/v3/NetworkPolicy",
+    ] {
+        assert!(
+            kinds.contains_key(kind),
+            "out/ holds no {kind} to send: {kinds:?}"
+        );
+    }
 
     // Namespaces first: a dry run does not create them.
     ensure_namespaces(server, &namespaces);
