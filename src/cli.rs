@@ -1,5 +1,5 @@
 //! The command line: parses arguments, runs the pipeline of the library on the work tree,
-//! prints diagnostics and maps the outcome to the exit codes of CLI.md ([`exit`]). Besides the
+//! prints diagnostics and maps the outcome to the exit codes README lists ([`exit`]). Besides the
 //! work tree (through [`crate::pipeline::Source`]) and the writer, it is the only place that
 //! touches the environment, the clock or the terminal.
 

@@ -1,4 +1,5 @@
-//! The serde types of the blueprint format v1alpha1 (`BLUEPRINT.md` of the shared notes).
+//! The serde types of the blueprint format v1alpha1. Their doc comments are the format's
+//! reference: `kforge explain` prints them and `docs/blueprint.md` is generated from them.
 //!
 //! Every struct denies unknown fields; the JSON Schema in `schemas/` is derived from these
 //! types, so a doc comment here is also the hover text an editor shows.
