@@ -402,7 +402,12 @@ pub fn explain(path: Option<&str>) -> Result<String, UnknownField> {
         None => description.to_owned(),
     };
     for line in wrap(&text, 76) {
-        let _ = writeln!(out, "    {line}");
+        match line.is_empty() {
+            true => out.push('\n'),
+            false => {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
     }
     if !children.is_empty() {
         out.push_str("\nFIELDS:\n");
@@ -442,7 +447,12 @@ fn full_description(field: &Field) -> String {
 fn first_sentence(text: &str) -> String {
     let paragraph = text.split("\n\n").next().unwrap_or_default();
     let flat = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
-    match flat.find(". ") {
+    // A sentence ends at ". ", but not after an abbreviation such as "e.g.".
+    let end = flat.match_indices(". ").map(|(i, _)| i).find(|&i| {
+        let before = &flat[..i];
+        !before.ends_with("e.g") && !before.ends_with("i.e")
+    });
+    match end {
         Some(end) => flat[..=end].to_owned(),
         None => flat,
     }
