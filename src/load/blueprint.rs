@@ -42,10 +42,11 @@ pub enum BlueprintKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
-    /// DNS-1123 label; names the output directory `out/<name>/`.
+    /// The blueprint's name (DNS-1123 label): the output goes to `out/<name>/<env>/` and every
+    /// object gets the label `app.kubernetes.io/part-of: <name>`.
     #[schemars(example = &"platform")]
     pub name: String,
-    /// Added to every generated object.
+    /// Labels added to every generated object, e.g. {team: platform}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: StringMap,
 }
@@ -53,11 +54,16 @@ pub struct Metadata {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
-    /// Kubernetes minor version the output targets, e.g. "1.33". Quote it.
+    /// The Kubernetes minor version the output targets (`1.33` to `1.35`), e.g. "1.33"; quote it,
+    /// or YAML reads 1.30 as the number 1.3. Objects are validated against that version's
+    /// schemas and namespaces get its `pod-security.kubernetes.io/*-version` labels. Default `1.33`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"1.33")]
     pub kubernetes_version: Option<String>,
-    /// Nodes and kubeadm settings of the cluster (network plan, bootstrap).
+    /// The cluster's nodes and kubeadm settings. Expands into per-node files under
+    /// `out/<blueprint>/<env>/nodes/` (cloud-init user-data, `bootstrap.sh`, `kubeadm.yaml`, the
+    /// CNI manifest) plus the cluster CA and bootstrap token, sealed like a Secret; requires
+    /// `spec.encryption`. `kforge nodes` lists what each node runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<Cluster>,
     /// Namespaces kforge creates, with their quota, limits, isolation and labels. A namespace an
@@ -87,13 +93,16 @@ pub struct Spec {
     /// Cluster-wide Calico defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<NetworkPolicyDefaults>,
-    /// SOPS/age recipients for every Secret.
+    /// The age recipients every Secret in `out/` is SOPS-encrypted for. Without them (and without a
+    /// `.sops.yaml` rule for the output path) a blueprint with Secrets does not render: kforge never
+    /// writes a Secret in plain text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
     /// Flux / Argo CD objects that deploy the output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
-    /// Raw manifest files (relative to the blueprint), merged in and validated like the rest.
+    /// Raw manifest files (paths relative to the blueprint), added to the output as they are and
+    /// validated, cross-checked and linted like the generated objects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = ["manifests/cert-manager-issuer.yaml"])]
     pub resources: Vec<String>,
@@ -110,13 +119,16 @@ pub struct Cluster {
     /// The cluster's name (kubeadm `clusterName`), e.g. `lab`.
     #[schemars(example = &"lab")]
     pub name: String,
-    /// kubelet/kubeadm/kubectl version installed on the nodes, e.g. 1.33.4.
+    /// The kubelet, kubeadm and kubectl version the node script installs (a full version), e.g.
+    /// `1.33.4`; its minor should match `spec.kubernetesVersion`.
     #[schemars(example = &"1.33.4")]
     pub version: String,
-    /// host:port of the API server, e.g. 192.168.56.3:6443.
+    /// `host:port` of the API server that nodes join (kubeadm `controlPlaneEndpoint`), e.g.
+    /// `192.168.56.3:6443`; the first control-plane node's address unless a load balancer fronts it.
     #[schemars(example = &"192.168.56.3:6443")]
     pub control_plane_endpoint: String,
-    /// kubeadm networking.podSubnet and the CNI pool.
+    /// The pod network (kubeadm `networking.podSubnet` and the CNI's pool), e.g. `10.244.0.0/16`;
+    /// must not overlap `serviceCIDR` or a node address.
     #[serde(rename = "podCIDR")]
     #[schemars(example = &"10.244.0.0/16")]
     pub pod_cidr: String,
@@ -180,10 +192,12 @@ pub struct Node {
     pub name: String,
     /// `control-plane` (runs the API server; the first one initialises the cluster) or `worker`.
     pub role: NodeRole,
-    /// Becomes the kubelet node-ip.
+    /// The node's IP address: kubelet's `--node-ip` and, for a control-plane node, the API server's
+    /// advertise address.
     #[schemars(example = &"192.168.56.3")]
     pub address: String,
-    /// NIC to use (the VirtualBox two-NIC case).
+    /// The network interface that carries `address` (the second NIC of a VirtualBox VM), e.g.
+    /// `enp0s8`: the node script checks that it holds the address, and Flannel is pinned to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"enp0s8")]
     pub interface: Option<String>,
@@ -237,10 +251,10 @@ pub struct Namespace {
     /// Annotations on the Namespace object.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: StringMap,
-    /// ResourceQuota `.spec.hard`, e.g. {requests.cpu: "4", pods: "50"}.
+    /// A ResourceQuota `<namespace>` with this `.spec.hard`, e.g. {requests.cpu: "4", pods: "50"}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quota: BTreeMap<String, Quantity>,
-    /// LimitRange of type Container.
+    /// A LimitRange `<namespace>` of type Container: default requests and limits, and bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
     /// Namespace-wide network isolation, as a Calico NetworkPolicy `default-deny` in
@@ -286,10 +300,10 @@ pub struct Storage {
     /// StorageClasses (storage.k8s.io/v1), by provisioner or the `nfs` shortcut.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<StorageClass>,
-    /// Static PersistentVolumes; exactly one source each.
+    /// Static PersistentVolumes, each with exactly one source (`local`, `hostPath`, `nfs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<PersistentVolume>,
-    /// Standalone PersistentVolumeClaims, shared by apps.
+    /// Standalone PersistentVolumeClaims that apps mount with `volumes.claim`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<Claim>,
 }
@@ -561,7 +575,9 @@ pub struct SecretSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct App {
-    /// The app's name (label app.kubernetes.io/name); names its objects.
+    /// The app's name (DNS-1123 label): its workload, Service, ConfigMap `<app>-config`, Secret
+    /// `<app>-secret`, Ingress, policies and autoscaler are named after it, and its pods carry
+    /// `app.kubernetes.io/name: <app>`.
     #[schemars(example = &"web")]
     pub name: String,
     /// The app's namespace; created with defaults when `spec.namespaces` does not list it.
@@ -581,7 +597,8 @@ pub struct App {
     /// `IfNotPresent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<PullPolicy>,
-    /// Deployment and StatefulSet only.
+    /// How many pods a Deployment or StatefulSet runs (Kubernetes' default 1). With `autoscale`
+    /// the HPA owns the count and this is ignored (a warning says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = 2)]
     pub replicas: Option<i32>,
@@ -593,19 +610,24 @@ pub struct App {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = ["--config", "/etc/app/config.yaml"])]
     pub args: Vec<String>,
-    /// Container ports; `name` is required when there is more than one.
+    /// The container's ports. With ports and no `service`, the app gets a ClusterIP Service named
+    /// after it; `name` is required when there is more than one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
-    /// Literal environment variables.
+    /// Literal environment variables of the container, e.g. {LOG_LEVEL: info}. Secrets belong in
+    /// `secretEnv`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: StringMap,
-    /// The app's own ConfigMap `<app>-config`.
+    /// The app's own ConfigMap `<app>-config`: `env` becomes environment variables, `files` are
+    /// mounted at `mountPath`. The pods carry a checksum of it, so a change rolls them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<AppConfig>,
-    /// Secret env vars -> Secret `<app>-secret`.
+    /// Secret environment variables: env var name -> where the value comes from. Expands into the
+    /// Secret `<app>-secret` (SOPS-encrypted in `out/`) and a `secretKeyRef` per variable.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secret_env: BTreeMap<String, SecretSource>,
-    /// Standalone configMaps and secrets the app consumes.
+    /// Standalone ConfigMaps and Secrets (`spec.configMaps`, `spec.secrets`) the app consumes, as
+    /// environment variables (all keys, or some by name) or mounted as files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Use>,
     /// Volumes mounted into the container; each has exactly one source: `claim`, `size` (a claim
@@ -643,44 +665,53 @@ pub struct App {
     /// Taints the pods tolerate (pod `tolerations`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
-    /// DaemonSet: tolerate the control-plane taints.
+    /// DaemonSet only: also run on control-plane nodes, by tolerating their
+    /// `node-role.kubernetes.io/control-plane` taint.
     #[serde(default)]
     pub run_on_control_plane: bool,
     /// Annotations on the pod template (not on the workload), e.g. for a metrics scraper.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pod_annotations: StringMap,
-    /// Default: a ClusterIP Service when the app has ports.
+    /// The app's Service, named after it. Default: a ClusterIP Service on the app's ports when it
+    /// has any; `type: None` for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceSpec>,
     /// An Ingress (networking.k8s.io/v1) named after the app, routing hosts and paths to its
     /// Service; needs ports and a Service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<IngressSpec>,
-    /// Calico NetworkPolicy selecting this app.
+    /// A Calico NetworkPolicy (projectcalico.org/v3) named after the app, selecting its pods: who
+    /// may connect (`ingress`), who may not (`deny`) and, when given, where it may connect
+    /// (`egress`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
-    /// ServiceAccount `<app>` plus Role/RoleBinding and/or ClusterRole/ClusterRoleBinding.
+    /// A ServiceAccount `<app>` the pods run as, plus a Role and RoleBinding for `rules` and a
+    /// ClusterRole and ClusterRoleBinding `<namespace>-<app>` for `clusterRules`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<Rbac>,
-    /// HorizontalPodAutoscaler (autoscaling/v2).
+    /// A HorizontalPodAutoscaler (autoscaling/v2) named after the app, scaling its Deployment or
+    /// StatefulSet on CPU and/or memory utilisation (of the requests). The workload then leaves
+    /// `replicas` to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<Autoscale>,
-    /// PodDisruptionBudget (policy/v1).
+    /// A PodDisruptionBudget (policy/v1) named after the app, limiting how many of its pods a
+    /// node drain may evict at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption: Option<Disruption>,
     /// How the workload replaces its pods on update (`strategy` of a Deployment,
     /// `updateStrategy` of a StatefulSet or DaemonSet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-    /// The kubernetes.io/change-cause annotation.
+    /// Recorded as the workload's `kubernetes.io/change-cause` annotation (shown by `kubectl
+    /// rollout history`), e.g. `nginx 1.27.2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"nginx 1.27.2")]
     pub change_cause: Option<String>,
-    /// CronJob only: a five-field cron expression.
+    /// CronJob only: when it runs, a five-field cron expression, e.g. `*/5 * * * *`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"*/5 * * * *")]
     pub schedule: Option<String>,
-    /// Job and CronJob settings.
+    /// Job and CronJob settings: completions, parallelism, retries, deadlines, restart policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobSpec>,
     /// Lint findings accepted for this app, each with a reason.
@@ -853,11 +884,12 @@ pub struct Volume {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"html")]
     pub sub_path: Option<String>,
-    /// A standalone claim from `storage.claims`.
+    /// Mount the standalone claim of this name (`spec.storage.claims`, same namespace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"shared-content")]
     pub claim: Option<String>,
-    /// A claim owned by the app: a volumeClaimTemplate (StatefulSet) or PVC `<app>-<name>`.
+    /// A claim owned by the app, of this size, e.g. `10Gi`: a volumeClaimTemplate for a
+    /// StatefulSet, else the PersistentVolumeClaim `<app>-<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"10Gi")]
     pub size: Option<Quantity>,
@@ -1133,7 +1165,8 @@ pub struct ServiceSpec {
     /// StatefulSet peers) or `None` (no Service).
     #[serde(default, rename = "type")]
     pub kind: ServiceType,
-    /// Port name (or number) -> node port, NodePort and LoadBalancer only.
+    /// Port name (or number) -> the fixed node port (30000-32767) for `NodePort` and
+    /// `LoadBalancer` Services, e.g. {http: 30080}; ignored with a warning on other types.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_ports: BTreeMap<String, i32>,
     /// Annotations on the Service, e.g. for a load balancer.
@@ -1232,10 +1265,10 @@ pub struct Network {
     /// Who may connect to the app; nothing else may when the namespace is isolated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<IngressRule>,
-    /// Explicit Deny rules, evaluated before the allow rules.
+    /// Sources explicitly denied, evaluated before the `ingress` allow rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny: Vec<IngressRule>,
-    /// When present, egress is limited to these (plus DNS).
+    /// Where the app may connect; when present, everything else is denied (DNS stays allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<EgressRule>>,
 }
@@ -1284,10 +1317,10 @@ pub struct Peer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
-    /// Namespaced rules -> Role + RoleBinding.
+    /// Namespaced permissions: a Role and RoleBinding `<app>` for the app's ServiceAccount.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<PolicyRule>,
-    /// Cluster-wide rules -> ClusterRole + ClusterRoleBinding.
+    /// Cluster-wide permissions: a ClusterRole and ClusterRoleBinding `<namespace>-<app>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_rules: Vec<PolicyRule>,
 }

@@ -461,10 +461,7 @@ fn first_sentence(text: &str) -> String {
 fn inline_value(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
-        other => crate::json::pretty(other)
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" "),
+        other => serde_json::to_string(other).unwrap_or_default(),
     }
 }
 
