@@ -218,3 +218,53 @@ fn the_binary_explains_and_refuses_like_kubectl_explain() {
     assert_eq!(run.code, 0);
     assert_eq!(run.stdout, markdown());
 }
+
+/// The YAML example under a field's heading in the generated reference.
+fn example_of<'a>(markdown: &'a str, path: &str) -> &'a str {
+    let heading = format!(" `{path}`\n");
+    let start = markdown
+        .find(&heading)
+        .unwrap_or_else(|| panic!("{path}: no heading"));
+    let rest = &markdown[start..];
+    let open = rest.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let close = rest[open..].find("```\n").unwrap();
+    &rest[open..open + close]
+}
+
+#[test]
+fn every_example_is_yaml_that_holds_the_field_in_its_place() {
+    let text = markdown();
+    let fields = &reference().fields;
+    for field in fields {
+        let example = example_of(&text, &field.path);
+        let value: serde_json::Value = serde_yaml::from_str(example)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{example}", field.path));
+        let mut current = &value;
+        let mut prefix = String::new();
+        for segment in field.path.split('.') {
+            if !prefix.is_empty() {
+                prefix.push('.');
+            }
+            prefix.push_str(segment);
+            current = current
+                .get(segment)
+                .unwrap_or_else(|| panic!("{}: no `{segment}` in\n{example}", field.path));
+            if prefix == field.path {
+                break;
+            }
+            let parent = fields.iter().find(|f| f.path == prefix).unwrap();
+            let mut shape = parent.type_name.as_str();
+            loop {
+                if let Some(inner) = shape.strip_prefix("[]") {
+                    current = &current[0];
+                    shape = inner;
+                } else if let Some(inner) = shape.strip_prefix("map[string]") {
+                    current = current.as_object().and_then(|m| m.values().next()).unwrap();
+                    shape = inner;
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+}
