@@ -198,3 +198,70 @@ fn template_spec<'a>(kind: &str, object: &'a Value) -> Option<(&'static str, &'a
 fn is_builtin_group(group: &str) -> bool {
     group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn found(api_version: &str, kind: &str, object: &Value) -> Vec<(String, String)> {
+        check(0, api_version, kind, object)
+            .into_iter()
+            .map(|f| (f.pointer, f.message))
+            .collect()
+    }
+
+    fn deployment() -> Value {
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web", "tier": "f"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx", "resources": {"requests": {"cpu": "500m"}, "limits": {"cpu": 1}}}]}}}})
+    }
+
+    #[test]
+    fn a_sound_deployment_draws_nothing() {
+        assert_eq!(found("apps/v1", "Deployment", &deployment()), vec![]);
+    }
+
+    #[test]
+    fn several_problems_of_one_object_are_all_reported_at_their_fields() {
+        let mut object = deployment();
+        object["metadata"]["name"] = json!("Web");
+        object["spec"]["selector"] = json!({"matchLabels": {"app": "api"}});
+        object["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] =
+            json!("1500m");
+        let pointers: Vec<String> = found("apps/v1", "Deployment", &object)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect();
+        assert_eq!(
+            pointers,
+            vec![
+                "/metadata/name",
+                "/spec/template/metadata/labels",
+                "/spec/template/spec/containers/0/resources/requests/cpu",
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_resources_get_label_rules_but_no_kind_rules() {
+        let object = json!({"apiVersion": "example.com/v1", "kind": "Service", "metadata": {"name": "1Web", "labels": {"a b": "c"}}});
+        let found = found("example.com/v1", "Service", &object);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "/metadata/labels/a b");
+    }
+
+    #[test]
+    fn the_server_defaults_role_ref_api_group() {
+        let binding = json!({"roleRef": {"kind": "ClusterRole", "name": "view"}});
+        let defaulted =
+            defaults::with_server_defaults("rbac.authorization.k8s.io/v1", "RoleBinding", &binding);
+        assert_eq!(
+            defaulted["roleRef"]["apiGroup"],
+            "rbac.authorization.k8s.io"
+        );
+        let other = defaults::with_server_defaults("v1", "ConfigMap", &binding);
+        assert!(matches!(other, std::borrow::Cow::Borrowed(_)));
+    }
+}
