@@ -159,13 +159,9 @@ pub(crate) fn labels(report: &mut Report, pointer: &str, map: Option<&Value>) {
     };
     for (key, value) in map {
         let at = join(pointer, key);
-        for problem in qualified_name_problems(key) {
-            report.invalid(&at, &Value::String(key.clone()), &problem);
-        }
+        report.invalid_all(&at, key, qualified_name_problems(key));
         if let Some(value) = value.as_str() {
-            for problem in label_value_problems(value) {
-                report.invalid(&at, &Value::String(value.to_owned()), &problem);
-            }
+            report.invalid_all(&at, value, label_value_problems(value));
         }
     }
 }
@@ -180,31 +176,21 @@ pub(crate) fn object_meta(report: &mut Report, kind: Option<&str>, object: &Valu
         if kind == "CronJob" && name.len() > 52 {
             problems.push("must be no more than 52 characters".to_owned());
         }
-        for problem in problems {
-            report.invalid("/metadata/name", &Value::String(name.to_owned()), &problem);
-        }
+        report.invalid_all("/metadata/name", name, problems);
     }
     if let Some(namespace) = metadata.get("namespace").and_then(Value::as_str) {
-        for problem in label_problems(namespace) {
-            report.invalid(
-                "/metadata/namespace",
-                &Value::String(namespace.to_owned()),
-                &problem,
-            );
-        }
+        report.invalid_all("/metadata/namespace", namespace, label_problems(namespace));
     }
     labels(report, "/metadata/labels", metadata.get("labels"));
     if let Some(annotations) = metadata.get("annotations").and_then(Value::as_object) {
         let mut size = 0;
         for (key, value) in annotations {
             size += key.len() + value.as_str().map_or(0, str::len);
-            for problem in qualified_name_problems(&key.to_lowercase()) {
-                report.invalid(
-                    &join("/metadata/annotations", key),
-                    &Value::String(key.clone()),
-                    &problem,
-                );
-            }
+            report.invalid_all(
+                &join("/metadata/annotations", key),
+                key,
+                qualified_name_problems(&key.to_lowercase()),
+            );
         }
         if size > ANNOTATIONS_MAX {
             report.push(

@@ -38,6 +38,18 @@ impl Report {
         self.push(pointer, format!("Invalid value: {}: {why}", show(value)));
     }
 
+    /// `Invalid value: "<value>": <why>` for a string value.
+    fn invalid_text(&mut self, pointer: &str, value: &str, why: &str) {
+        self.invalid(pointer, &Value::String(value.to_owned()), why);
+    }
+
+    /// One `Invalid value` finding per problem of a string value.
+    fn invalid_all(&mut self, pointer: &str, value: &str, problems: Vec<String>) {
+        for problem in problems {
+            self.invalid_text(pointer, value, &problem);
+        }
+    }
+
     /// `Invalid value: <shown>: <why>`, the value already written as the server shows it
     /// (a Go map or struct literal).
     fn invalid_shown(&mut self, pointer: &str, shown: &str, why: &str) {

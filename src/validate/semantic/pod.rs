@@ -126,9 +126,7 @@ pub(crate) fn port_name_problems(name: &str) -> Vec<String> {
 pub(crate) fn int_or_port_name(report: &mut Report, pointer: &str, value: Option<&Value>) {
     match value {
         Some(Value::String(name)) => {
-            for problem in port_name_problems(name) {
-                report.invalid(pointer, &Value::String(name.clone()), &problem);
-            }
+            report.invalid_all(pointer, name, port_name_problems(name));
         }
         Some(number @ Value::Number(_)) => port_number(report, pointer, Some(number), false),
         _ => {}
@@ -182,13 +180,7 @@ fn container(report: &mut Report, pointer: &str, c: &Value, volumes: &HashSet<&s
             false,
         );
         if let Some(name) = text(port, "name") {
-            for problem in port_name_problems(name) {
-                report.invalid(
-                    &format!("{at}/name"),
-                    &Value::String(name.to_owned()),
-                    &problem,
-                );
-            }
+            report.invalid_all(&format!("{at}/name"), name, port_name_problems(name));
             if !port_names.insert(name) {
                 report.duplicate(&format!("{at}/name"), &Value::String(name.to_owned()));
             }
@@ -203,7 +195,7 @@ fn container(report: &mut Report, pointer: &str, c: &Value, volumes: &HashSet<&s
                     .bytes()
                     .all(|b| (b' '..=b'~').contains(&b) && b != b'=')
                 {
-                    report.invalid(&at, &Value::String(name.to_owned()), ENV_NAME);
+                    report.invalid_text(&at, name, ENV_NAME);
                 }
             }
         }
@@ -218,11 +210,7 @@ fn container(report: &mut Report, pointer: &str, c: &Value, volumes: &HashSet<&s
         }
         if let Some(path) = text(mount, "mountPath") {
             if !paths.insert(path) {
-                report.invalid(
-                    &format!("{at}/mountPath"),
-                    &Value::String(path.to_owned()),
-                    "must be unique",
-                );
+                report.invalid_text(&format!("{at}/mountPath"), path, "must be unique");
             }
         }
     }
@@ -249,9 +237,7 @@ pub(crate) fn pod_spec(report: &mut Report, pointer: &str, spec: &Value, claims:
             continue;
         };
         let at = format!("{pointer}/volumes/{i}/name");
-        for problem in label_problems(name) {
-            report.invalid(&at, &Value::String(name.to_owned()), &problem);
-        }
+        report.invalid_all(&at, name, label_problems(name));
         if !volumes.insert(name) {
             report.duplicate(&at, &Value::String(name.to_owned()));
         }
@@ -268,13 +254,7 @@ pub(crate) fn pod_spec(report: &mut Report, pointer: &str, spec: &Value, claims:
         for (i, c) in items(spec, field).iter().enumerate() {
             let at = format!("{pointer}/{field}/{i}");
             if let Some(name) = text(c, "name") {
-                for problem in label_problems(name) {
-                    report.invalid(
-                        &format!("{at}/name"),
-                        &Value::String(name.to_owned()),
-                        &problem,
-                    );
-                }
+                report.invalid_all(&format!("{at}/name"), name, label_problems(name));
                 if !names.insert(name) {
                     report.duplicate(&format!("{at}/name"), &Value::String(name.to_owned()));
                 }

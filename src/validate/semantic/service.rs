@@ -40,13 +40,7 @@ pub(crate) fn service(report: &mut Report, object: &Value) {
             Some("") | None if ports.len() > 1 => report.required(&format!("{at}/name"), None),
             Some("") | None => {}
             Some(name) => {
-                for problem in label_problems(name) {
-                    report.invalid(
-                        &format!("{at}/name"),
-                        &Value::String(name.to_owned()),
-                        &problem,
-                    );
-                }
+                report.invalid_all(&format!("{at}/name"), name, label_problems(name));
                 if !names.insert(name) {
                     report.duplicate(&format!("{at}/name"), &Value::String(name.to_owned()));
                 }
@@ -93,13 +87,11 @@ fn backend(report: &mut Report, pointer: &str, backend: &Value) {
         ),
         (Some(service), None) => {
             if let Some(name) = text(service, "name") {
-                for problem in label_problems(name) {
-                    report.invalid(
-                        &format!("{pointer}/service/name"),
-                        &Value::String(name.to_owned()),
-                        &problem,
-                    );
-                }
+                report.invalid_all(
+                    &format!("{pointer}/service/name"),
+                    name,
+                    label_problems(name),
+                );
             }
             let port = service.get("port");
             let by_name = port.and_then(|p| text(p, "name")).filter(|n| !n.is_empty());
@@ -119,13 +111,11 @@ fn backend(report: &mut Report, pointer: &str, backend: &Value) {
                     in_range(report, &format!("{port_at}/number"), Some(&Value::from(n)))
                 }
                 (Some(name), None) => {
-                    for problem in super::pod::port_name_problems(name) {
-                        report.invalid(
-                            &format!("{port_at}/name"),
-                            &Value::String(name.to_owned()),
-                            &problem,
-                        );
-                    }
+                    report.invalid_all(
+                        &format!("{port_at}/name"),
+                        name,
+                        super::pod::port_name_problems(name),
+                    );
                 }
             }
         }
@@ -134,15 +124,12 @@ fn backend(report: &mut Report, pointer: &str, backend: &Value) {
 }
 
 fn host(report: &mut Report, pointer: &str, host: &str) {
-    let value = Value::String(host.to_owned());
     if host.parse::<std::net::IpAddr>().is_ok() {
-        report.invalid(pointer, &value, "must be a DNS name, not an IP address");
+        report.invalid_text(pointer, host, "must be a DNS name, not an IP address");
         return;
     }
     let name = host.strip_prefix("*.").unwrap_or(host);
-    for problem in subdomain_problems(name) {
-        report.invalid(pointer, &value, &problem);
-    }
+    report.invalid_all(pointer, host, subdomain_problems(name));
 }
 
 pub(crate) fn ingress(report: &mut Report, object: &Value) {
@@ -173,9 +160,9 @@ pub(crate) fn ingress(report: &mut Report, object: &Value) {
             // Any path but an empty ImplementationSpecific one must be absolute.
             let absolute_needed = matches!(kind, "Prefix" | "Exact") || !value.is_empty();
             if absolute_needed && !value.starts_with('/') {
-                report.invalid(
+                report.invalid_text(
                     &format!("{path_at}/path"),
-                    &Value::String(value.to_owned()),
+                    value,
                     "must be an absolute path",
                 );
             }
