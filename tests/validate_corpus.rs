@@ -4,7 +4,9 @@
 //! first line (`# expect: RULE PATH`, `-` for no path; a `.expect` sidecar for JSON files),
 //! and, for the API server's semantic rules, its exact message (`# message: TEXT`).
 //! Held against `kubernetes-validate --strict -k 1.33`: what it rejects kforge rejects, what it
-//! accepts kforge accepts, except the cases marked `# kubernetes-validate: misses (why)`. That
+//! accepts kforge accepts, except the cases marked `# kubernetes-validate: misses (why)` (a
+//! semantic rule of the API server) and `# kubernetes-validate: refuses (why)` (a field the
+//! server defaults though the schema requires it). That
 //! comparison needs the tool, so a plain `cargo test` ignores it and `scripts/test.sh` runs it.
 
 use std::collections::BTreeMap;
@@ -173,11 +175,18 @@ fn kforge_agrees_with_kubernetes_validate_except_where_it_misses_a_defect() {
     let verdicts = kubernetes_validate(&tool, &all);
     let mut disagreements = Vec::new();
     for path in &valid {
-        if verdicts[path] {
-            disagreements.push(format!(
+        // A valid file the schema alone refuses: a field the API server defaults.
+        let refused = header(path).contains("# kubernetes-validate: refuses");
+        match (verdicts[path], refused) {
+            (true, false) => disagreements.push(format!(
                 "{}: kubernetes-validate rejects it, kforge accepts it",
                 path.display()
-            ));
+            )),
+            (false, true) => disagreements.push(format!(
+                "{}: marked as refused, but kubernetes-validate accepts it",
+                path.display()
+            )),
+            _ => {}
         }
     }
     for path in &invalid {
