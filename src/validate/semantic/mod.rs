@@ -122,10 +122,7 @@ pub fn check(index: usize, api_version: &str, kind: &str, object: &Value) -> Vec
         }
         "ReplicationController" => workload::replication_controller(&mut report, object),
         "Job" => workload::job(&mut report, "/spec", object.get("spec")),
-        "CronJob" => {
-            let spec = object.pointer("/spec/jobTemplate/spec");
-            workload::job(&mut report, "/spec/jobTemplate/spec", spec);
-        }
+        "CronJob" => workload::job_template(&mut report, object.pointer("/spec/jobTemplate/spec")),
         "Pod" => {
             if let Some(spec) = object.get("spec") {
                 pod::pod_spec(&mut report, "/spec", spec, &[]);

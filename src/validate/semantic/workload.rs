@@ -134,3 +134,24 @@ pub(crate) fn job(report: &mut Report, spec_at: &str, spec: Option<&Value>) {
         (None, false) => {}
     }
 }
+
+/// A CronJob's job template (`ValidateJobTemplateSpec`): the selector of each Job it starts
+/// is generated, so the template may set neither `selector` nor `manualSelector: true`.
+pub(crate) fn job_template(report: &mut Report, spec: Option<&Value>) {
+    let Some(spec) = spec else {
+        return;
+    };
+    if let Some(selector) = spec.get("selector").filter(|s| s.is_object()) {
+        report.invalid_shown(
+            "/spec/jobTemplate/spec/selector",
+            &selector.to_string(),
+            "`selector` will be auto-generated",
+        );
+    }
+    if spec.get("manualSelector").and_then(Value::as_bool) == Some(true) {
+        report.push(
+            "/spec/jobTemplate/spec/manualSelector",
+            "Unsupported value: true: supported values: \"nil\", \"false\"".to_owned(),
+        );
+    }
+}
