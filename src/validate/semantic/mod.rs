@@ -104,7 +104,8 @@ fn text<'a>(value: &'a Value, field: &str) -> Option<&'a str> {
 }
 
 /// Every semantic finding about an object that passed its schema. `api_version` and `kind`
-/// are the object's; kinds kforge has no rules for (custom resources) get none.
+/// are the object's. Custom resources (a group outside Kubernetes' own) get the metadata
+/// rules every object gets (labels, annotations, namespace), not the built-in kinds' rules.
 pub fn check(index: usize, api_version: &str, kind: &str, object: &Value) -> Vec<Finding> {
     let mut report = Report {
         object: index,
