@@ -377,6 +377,25 @@ fn every_rendered_object_is_accepted_by_the_api_server() {
 // ------------------------------------------------------------------------------ corpus ---
 
 const DISAGREEMENTS: &str = "tests/corpus/apiserver-disagreements.txt";
+/// The server's verdict on every corpus file, checked in so that the benchmark
+/// (`scripts/bench.sh`) can score kforge and kubeconform against it without a server.
+/// `KFORGE_UPDATE_VERDICTS=1` rewrites it; otherwise the test fails when it is stale.
+const VERDICTS: &str = "tests/corpus/apiserver-verdicts.txt";
+
+/// The verdicts file's text: a header, then `<file> accepts|rejects` per line, sorted.
+fn verdicts_text(verdicts: &[(PathBuf, bool, (bool, String))]) -> String {
+    let mut lines: Vec<String> = verdicts
+        .iter()
+        .map(|(path, _, (server, _))| format!("{} {}", relative(path), verdict(*server)))
+        .collect();
+    lines.sort();
+    format!(
+        "# The real kube-apiserver's verdict on each file of tests/corpus (server-side apply, dryRun=All,\n\
+         # fieldValidation=Strict), written by tests/apiserver_oracle.rs with KFORGE_UPDATE_VERDICTS=1.\n\
+         # scripts/bench.sh scores kforge validate and kubeconform against it.\n{}\n",
+        lines.join("\n")
+    )
+}
 
 fn corpus_files() -> Vec<PathBuf> {
     let mut files = common::corpus("valid");
@@ -504,6 +523,22 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
             .collect()
     });
 
+    let text = verdicts_text(&verdicts);
+    let path = Path::new(ROOT).join(VERDICTS);
+    if std::env::var_os("KFORGE_UPDATE_VERDICTS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let semantic = verdicts
+        .iter()
+        .filter(|(p, _, _)| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.starts_with("# expect: semantic "))
+        })
+        .count();
+    println!(
+        "corpus files whose refusal needs a rule beyond the schema (`# expect: semantic`): {semantic}"
+    );
+
     let known = known_disagreements();
     let mut found = BTreeMap::new();
     let mut reasons = BTreeMap::new();
@@ -542,6 +577,10 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
         }
     }
     assert!(changes.is_empty(), "{}", changes.join("\n"));
+    assert!(
+        committed == text,
+        "{VERDICTS} is stale: rerun this test with KFORGE_UPDATE_VERDICTS=1 and commit it"
+    );
 }
 
 // ------------------------------------------------------------------------------ kforge init ---
