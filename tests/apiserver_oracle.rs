@@ -5,8 +5,9 @@
 //! - Every object of the committed `out/` tree is accepted by a server-side apply dry run
 //!   (`kubectl apply --server-side --dry-run=server --field-manager=kforge --validate=strict`),
 //!   after the CRDs the objects need and the namespaces are really created.
-//! - `kforge validate` and the server give the same verdict on every file of `tests/corpus/`,
-//!   except the disagreements listed in `tests/corpus/apiserver-disagreements.txt`: a new one and
+//! - `kforge validate` and the server give the same verdict on every file of `tests/corpus/`
+//!   (through kubectl, and for a file of one object also its bytes as a server-side apply
+//!   patch, which is how a duplicated key reaches the server's strict decoder), except the disagreements listed in `tests/corpus/apiserver-disagreements.txt`: a new one and
 //!   a fixed one both fail the test and say what changed.
 //!
 //! What is not sent to the server, and why (each counted and printed):
@@ -431,14 +432,134 @@ fn kforge_accepts(path: &Path) -> bool {
 
 /// Whether the server accepts every object of the file in a server-side apply dry run, and
 /// what it said when it does not.
-fn server_verdict(server: &ApiServer, path: &Path) -> (bool, String) {
+///
+/// kubectl decodes a file before it sends it, which hides what only the bytes show (a key
+/// given twice keeps its last value). So a file of one object also goes to the server as it
+/// is, a server-side apply patch in YAML (`raw_verdict`); both must accept.
+fn server_verdict(server: &ApiServer, raw: &RawApply, path: &Path) -> (bool, String) {
     let file = path.display().to_string();
     let mut args: Vec<&str> = DRY_RUN.to_vec();
     args.pop();
     args.push(&file);
     let out = server.kubectl(&args, None);
     let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
-    (out.status.success(), why)
+    if !out.status.success() {
+        return (false, why);
+    }
+    match raw.verdict(server, path) {
+        Some((false, why)) => (false, why),
+        _ => (true, why),
+    }
+}
+
+/// How to send a file's bytes to the test server without kubectl: its URL, CA and admin
+/// token (from the kubeconfig the harness wrote), and each kind's resource path.
+struct RawApply {
+    /// `None` for an external cluster, whose credentials may not be a token.
+    endpoint: Option<(String, String, String)>,
+    /// `(apiVersion, kind)` to `(plural, namespaced)`, from `kubectl api-resources`.
+    resources: BTreeMap<(String, String), (String, bool)>,
+}
+
+impl RawApply {
+    fn new(server: &ApiServer) -> Self {
+        if server.external {
+            return RawApply {
+                endpoint: None,
+                resources: BTreeMap::new(),
+            };
+        }
+        let config: Value =
+            serde_yaml::from_str(&std::fs::read_to_string(&server.kubeconfig).unwrap()).unwrap();
+        let text = |v: &Value| v.as_str().unwrap().to_owned();
+        let endpoint = (
+            text(&config["clusters"][0]["cluster"]["server"]),
+            text(&config["clusters"][0]["cluster"]["certificate-authority"]),
+            text(&config["users"][0]["user"]["token"]),
+        );
+        let out = server.kubectl(&["api-resources", "-o", "wide"], None);
+        assert!(out.status.success(), "kubectl api-resources: {out:?}");
+        let listing = String::from_utf8(out.stdout).unwrap();
+        let mut lines = listing.lines();
+        // Columns are aligned under the header; SHORTNAMES may be empty.
+        let header = lines.next().unwrap();
+        let column = |name: &str| header.find(name).unwrap();
+        let starts = [
+            column("NAME"),
+            column("APIVERSION"),
+            column("NAMESPACED"),
+            column("KIND"),
+        ];
+        let field = |line: &str, at: usize| {
+            line.get(at..)
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        };
+        let resources = lines
+            .map(|line| {
+                (
+                    (field(line, starts[1]), field(line, starts[3])),
+                    (field(line, starts[0]), field(line, starts[2]) == "true"),
+                )
+            })
+            .collect();
+        RawApply {
+            endpoint: Some(endpoint),
+            resources,
+        }
+    }
+
+    /// The server's answer to the file's bytes as one server-side apply dry run, when the
+    /// file holds one object of a served kind.
+    fn verdict(&self, server: &ApiServer, path: &Path) -> Option<(bool, String)> {
+        let (url, ca, token) = self.endpoint.as_ref()?;
+        // The object's identity as kubectl reads it (a YAML parser here would refuse the very
+        // files this is for); a file of several objects reads as a List and is left to kubectl.
+        let file = path.display().to_string();
+        let out = server.kubectl(
+            &["create", "--dry-run=client", "-o", "json", "-f", &file],
+            None,
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        let api_version = doc["apiVersion"].as_str()?;
+        let kind = doc["kind"].as_str()?;
+        let name = doc["metadata"]["name"].as_str()?;
+        let (plural, namespaced) = self
+            .resources
+            .get(&(api_version.to_owned(), kind.to_owned()))?;
+        let prefix = if api_version.contains('/') {
+            format!("/apis/{api_version}")
+        } else {
+            format!("/api/{api_version}")
+        };
+        let scope = if *namespaced {
+            let namespace = doc["metadata"]["namespace"].as_str().unwrap_or("default");
+            format!("/namespaces/{namespace}")
+        } else {
+            String::new()
+        };
+        let url = format!(
+            "{url}{prefix}{scope}/{plural}/{name}?fieldManager=kforge&force=true&dryRun=All&fieldValidation=Strict"
+        );
+        let out = Command::new("curl")
+            .args(["-sS", "-X", "PATCH", "--cacert", ca, "-w", "\n%{http_code}"])
+            .args(["-H", "Content-Type: application/apply-patch+yaml"])
+            .arg("-H")
+            .arg(format!("Authorization: Bearer {token}"))
+            .arg("--data-binary")
+            .arg(format!("@{file}"))
+            .arg(&url)
+            .output()
+            .expect("curl (Debian package) runs");
+        assert!(out.status.success(), "curl {url}: {out:?}");
+        let body = String::from_utf8_lossy(&out.stdout);
+        let (answer, code) = body.trim_end().rsplit_once('\n').unwrap_or(("", &body));
+        let accepted = code.trim().starts_with('2');
+        Some((accepted, answer.to_owned()))
+    }
 }
 
 /// The namespaces the corpus's objects name (files that do not parse name none).
@@ -496,6 +617,8 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
     let server = server();
     let files = corpus_files();
     ensure_namespaces(server, &corpus_namespaces(&files));
+    let raw = RawApply::new(server);
+    let raw = &raw;
 
     // A few kubectl processes at a time: each spends most of its time starting.
     let verdicts: Vec<(PathBuf, bool, (bool, String))> = std::thread::scope(|scope| {
@@ -510,7 +633,7 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
                             (
                                 path.clone(),
                                 kforge_accepts(path),
-                                server_verdict(server, path),
+                                server_verdict(server, raw, path),
                             )
                         })
                         .collect::<Vec<_>>()

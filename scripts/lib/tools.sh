@@ -68,7 +68,7 @@ install_commands() {
 install_debian_tools() {
   install_commands shellcheck=shellcheck age=age age-keygen=age jq=jq \
     kubectl=kubectl go=golang-go cloud-init=cloud-init openssl=openssl \
-    sha256sum=coreutils
+    sha256sum=coreutils curl=curl
 }
 
 # What scripts/bench.sh needs besides the venv: GNU time for peak RSS and
