@@ -163,6 +163,9 @@ pub fn render(diff: &Diff) -> String {
     ));
     if diff.is_empty() {
         head.push_str("No differences.\n");
+        for line in diff.live_lines() {
+            head.push_str(&format!("\n> {}\n", escape(&line)));
+        }
         for note in &diff.notes {
             head.push_str(&format!("\n> {}\n", escape(note)));
         }
@@ -200,8 +203,8 @@ pub fn render(diff: &Diff) -> String {
             lines.len() - shown_lines
         ));
     }
-    for note in &diff.notes {
-        tail.push_str(&format!("\n> {}\n", escape(note)));
+    for line in diff.live_lines().iter().chain(&diff.notes) {
+        tail.push_str(&format!("\n> {}\n", escape(line)));
     }
     head.push('\n');
 
