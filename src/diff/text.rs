@@ -86,10 +86,15 @@ pub fn render(diff: &Diff, colour: bool) -> String {
     let paint = Paint { on: colour };
     let mut out = String::new();
     if diff.is_empty() {
-        out.push_str(&format!(
-            "No differences between {} and {}.\n",
-            diff.base, diff.head
-        ));
+        let (base, head) = (&diff.base, &diff.head);
+        out.push_str(&if diff.different() {
+            format!(
+                "Nothing to add, change or remove between {base} and {head}, but not every object can be applied:"
+            )
+        } else {
+            format!("No differences between {base} and {head}.")
+        });
+        out.push('\n');
         for line in diff.live_lines() {
             out.push_str(&format!("{line}\n"));
         }

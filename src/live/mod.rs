@@ -30,7 +30,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::GroupVersionKind;
-use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope, verbs};
+use kube::discovery::{ApiCapabilities, ApiGroup, ApiResource, Discovery, Scope, verbs};
 use kube::{Client, Config};
 use serde_json::Value;
 use yaml_rust2::YamlLoader;
@@ -231,8 +231,9 @@ fn locals(target: &Target<'_>, identities: &[x25519::Identity]) -> Result<Vec<Lo
     let mut out = Vec::new();
     for (path, bytes) in &target.files {
         let top = path.split('/').next().unwrap_or("");
+        let file = path.rsplit('/').next().unwrap_or("");
         if !path.ends_with(".yaml")
-            || path.ends_with("kustomization.yaml")
+            || file == "kustomization.yaml"
             || matches!(top, "nodes" | "delivery")
         {
             continue;
@@ -339,28 +340,7 @@ async fn run(
     for target in targets {
         all.push(locals(target, identities)?);
     }
-    let discovery = Discovery::new(session.client.clone())
-        .run()
-        .await
-        .map_err(|e| {
-            let root = ApiResource {
-                group: String::new(),
-                version: String::new(),
-                api_version: String::new(),
-                kind: String::new(),
-                plural: "API groups and resources (discovery)".into(),
-            };
-            session.fail(
-                e,
-                &Request {
-                    verb: "discover",
-                    resource: &root,
-                    namespace: None,
-                    name: None,
-                    secret: false,
-                },
-            )
-        })?;
+    let discovery = discover(&session).await?;
 
     // Every object of every tree, in flight CONCURRENCY at a time.
     let jobs: Vec<(usize, usize)> = all
@@ -494,6 +474,43 @@ async fn run(
     result.notes.sort();
     result.live = Some(live_info);
     Ok(result)
+}
+
+/// Discovery: aggregated (two requests, Kubernetes 1.30+), else group by group when the
+/// server does not answer the aggregated request in that format.
+async fn discover(session: &Session) -> Result<Discovery, LiveError> {
+    let root = ApiResource {
+        group: String::new(),
+        version: String::new(),
+        api_version: String::new(),
+        kind: String::new(),
+        plural: "API groups and resources (discovery)".into(),
+    };
+    let request = Request {
+        verb: "discover",
+        resource: &root,
+        namespace: None,
+        name: None,
+        secret: false,
+    };
+    match Discovery::new(session.client.clone())
+        .run_aggregated()
+        .await
+    {
+        // A server without aggregated discovery may answer in the old format, which reads
+        // as no groups at all: the core group is always there.
+        Ok(discovery) if discovery.has_group(ApiGroup::CORE_GROUP) => Ok(discovery),
+        Err(e @ (kube::Error::HyperError(_) | kube::Error::Service(_))) => {
+            Err(session.fail(e, &request))
+        }
+        Err(kube::Error::Api(status)) if matches!(status.code, 401 | 403) => {
+            Err(session.fail(kube::Error::Api(status), &request))
+        }
+        Ok(_) | Err(_) => Discovery::new(session.client.clone())
+            .run()
+            .await
+            .map_err(|e| session.fail(e, &request)),
+    }
 }
 
 /// The trees of one side, named after their targets.
