@@ -435,11 +435,11 @@ fn answer(mut stream: std::net::TcpStream) {
     }
 }
 
-#[test]
-fn a_connection_cut_mid_response_exits_2_without_a_report() {
-    let (port, _server) = cutting_server();
+/// A repository whose rendered tree holds one ConfigMap, and a kubeconfig for a plain-HTTP
+/// server on `port`.
+fn one_configmap_for(port: u16) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("out/cut/base");
+    let tree = dir.path().join("out/one/base");
     std::fs::create_dir_all(tree.join("default")).unwrap();
     std::fs::write(
         tree.join("default/configmap-a.yaml"),
@@ -455,6 +455,13 @@ fn a_connection_cut_mid_response_exits_2_without_a_report() {
         ),
     )
     .unwrap();
+    (dir, kubeconfig)
+}
+
+#[test]
+fn a_connection_cut_mid_response_exits_2_without_a_report() {
+    let (port, _server) = cutting_server();
+    let (dir, kubeconfig) = one_configmap_for(port);
     let run = run_kforge(
         dir.path(),
         &[
@@ -490,23 +497,7 @@ fn an_unreachable_cluster_exits_2() {
         .local_addr()
         .unwrap()
         .port();
-    let dir = tempfile::tempdir().unwrap();
-    let tree = dir.path().join("out/gone/base");
-    std::fs::create_dir_all(tree.join("default")).unwrap();
-    std::fs::write(
-        tree.join("default/configmap-a.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n",
-    )
-    .unwrap();
-    std::fs::write(tree.join(".kforge-owned"), "default/configmap-a.yaml\n").unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n  - name: gone\n    cluster: {{server: \"http://127.0.0.1:{port}\"}}\nusers:\n  - name: u\n    user: {{token: t}}\ncontexts:\n  - name: gone\n    context: {{cluster: gone, user: u}}\ncurrent-context: gone\n"
-        ),
-    )
-    .unwrap();
+    let (dir, kubeconfig) = one_configmap_for(port);
     let run = run_kforge(
         dir.path(),
         &["diff", "--live"],
