@@ -12,6 +12,9 @@
 #        scripts/bench.sh --write-benchmarks  the full run, then the generated
 #                                             part of BENCHMARKS.md is replaced
 #        scripts/bench.sh --keep              keep the generated repositories
+#        scripts/bench.sh --live [--smoke]    only diff --live against kubectl diff
+#                                             --server-side on a real API server
+#                                             (scripts/bench-live.sh, issue 17)
 #
 # For each size: examples/synthetic_repo writes a repository (base
 # environment only), and these run in it:
@@ -73,13 +76,15 @@ ROOT=$PWD
 SMOKE=0
 WRITE_BENCHMARKS=0
 KEEP=0
+LIVE=0
 for arg in "$@"; do
   case $arg in
     --smoke) SMOKE=1 ;;
     --write-benchmarks) WRITE_BENCHMARKS=1 ;;
     --keep) KEEP=1 ;;
+    --live) LIVE=1 ;;
     -h | --help)
-      sed -n '2,65p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,69p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -88,6 +93,13 @@ for arg in "$@"; do
       ;;
   esac
 done
+# --live: only kforge diff --live against kubectl diff --server-side on a real API
+# server (scripts/bench-live.sh; issue 17).
+if [[ $LIVE -eq 1 ]]; then
+  live_args=()
+  [[ $SMOKE -eq 1 ]] && live_args=(--smoke)
+  exec "$ROOT/scripts/bench-live.sh" "${live_args[@]}"
+fi
 if [[ $SMOKE -eq 1 && $WRITE_BENCHMARKS -eq 1 ]]; then
   echo "bench.sh: --write-benchmarks needs the full run, not --smoke" >&2
   exit 2

@@ -40,7 +40,8 @@ const RENDER_EXAMPLES: &str = "Examples:
 const DIFF_EXAMPLES: &str = "Examples:
   kforge diff --base main                # what this branch changes in the rendered output
   kforge diff --base HEAD~1 --env prod   # one environment, against the previous commit
-  kforge diff --base origin/main --output markdown > comment.md   # for a pull request";
+  kforge diff --base origin/main --output markdown > comment.md   # for a pull request
+  kforge diff --live --context prod --env prod   # what an apply would change in the cluster (read-only)";
 const CHECK_EXAMPLES: &str = "Examples:
   kforge check                           # every blueprints/*.yaml
   kforge check blueprints/platform.yaml --output json";

@@ -18,6 +18,7 @@ pub mod finding;
 pub mod git;
 pub mod json;
 pub mod lint;
+pub mod live;
 pub mod load;
 pub mod model;
 pub mod overlay;

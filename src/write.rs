@@ -8,7 +8,7 @@
 //! files are removed, files it does not own are never touched, and a render that would
 //! overwrite one is refused. A render that changes nothing writes nothing at all.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -160,6 +160,20 @@ impl Snapshot {
             Some((bytes, _)) => String::from_utf8(bytes.clone()).ok(),
             None => fs::read_to_string(dir.join(path)).ok(),
         }
+    }
+
+    /// Every tree read, by directory, with its owned files' bytes, both in path order.
+    pub fn trees(&self) -> BTreeMap<&Path, BTreeMap<&str, &[u8]>> {
+        self.trees
+            .iter()
+            .map(|(dir, files)| {
+                let files = files
+                    .iter()
+                    .map(|(path, (bytes, _))| (path.as_str(), bytes.as_slice()))
+                    .collect();
+                (dir.as_path(), files)
+            })
+            .collect()
     }
 
     /// How many files it holds.

@@ -74,8 +74,8 @@ const LAYERS: &[(&[&str], &str)] = &[
         "planning, compiling and rendering a run of every stage",
     ),
     (
-        &["git"],
-        "the IO edge to git: a revision as a Source, committing the output",
+        &["git", "live"],
+        "the IO edges to git (a revision as a Source, committing the output) and to a cluster (dry-run applies for diff --live)",
     ),
     (&["cli"], "the edge: arguments, files, terminal, exit codes"),
 ];

@@ -2,6 +2,9 @@
 //! they are in the work tree (both at once), compares the trees with [`crate::diff`] and
 //! prints the result as text, markdown or JSON. Exit 0 without a difference, 1 with one,
 //! 2 when either side cannot be compiled or the revision cannot be read.
+//!
+//! `kforge diff --live`: the trees under out/ against the cluster ([`crate::live`]), printed
+//! by the same printers; exit 2 when the cluster cannot be reached or refuses a request.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -11,6 +14,7 @@ use super::report::{Output, print_diagnostics};
 use super::{environment_variable, print_error, sealing, work_tree};
 use crate::diff::{self, Tree};
 use crate::git::Revision;
+use crate::live;
 use crate::pipeline::{self, Failure, Plan, Rendered, RepoPath, Source};
 
 /// How `kforge diff` prints.
@@ -28,9 +32,26 @@ pub enum DiffOutput {
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
     /// The git revision to compare the work tree with (a branch, tag, commit, `HEAD~1`).
-    #[arg(long, value_name = "REV", required = true)]
-    pub base: String,
-    /// Blueprint files (default: every blueprints/*.yaml).
+    #[arg(
+        long,
+        value_name = "REV",
+        required_unless_present = "live",
+        conflicts_with = "live"
+    )]
+    pub base: Option<String>,
+    /// Compare the rendered trees under out/ with the cluster instead: a server-side apply
+    /// with dryRun=All per object; nothing in the cluster changes.
+    #[arg(long)]
+    pub live: bool,
+    /// The kubeconfig for --live (default: KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "FILE", requires = "live")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context for --live (default: the current context).
+    #[arg(long, value_name = "NAME", requires = "live")]
+    pub context: Option<String>,
+    /// Blueprint files (default: every blueprints/*.yaml); not with --live, which reads
+    /// every tree under out/.
+    #[arg(conflicts_with = "live")]
     pub blueprints: Vec<PathBuf>,
     /// Only these environments (overlay names; `base` is the blueprint without overlay).
     #[arg(long = "env", value_name = "ENV")]
@@ -102,7 +123,81 @@ fn failed(failure: Failure, side: &str) -> Exit {
     Exit::BadInput
 }
 
+/// Prints a diff in the format asked for.
+fn print_diff(diff: &diff::Diff, output: DiffOutput) {
+    let text = match output {
+        DiffOutput::Text => {
+            let colour = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+            diff::text::render(diff, colour)
+        }
+        DiffOutput::Markdown => diff::markdown::render(diff),
+        DiffOutput::Json => diff::json::render(diff),
+    };
+    print!("{text}");
+}
+
+/// `kforge diff --live`: every tree under out/ (or those of `--env`) against the cluster.
+fn run_live(args: &DiffArgs) -> Exit {
+    let identities = match sealing::identities() {
+        Ok(identities) => identities,
+        Err(problems) => {
+            print_diagnostics(&problems, Output::Text);
+            return Exit::BadInput;
+        }
+    };
+    let snapshot = crate::write::Snapshot::read(Path::new(OUT));
+    let trees = snapshot.trees();
+    let targets: Vec<live::Target<'_>> = trees
+        .iter()
+        .filter_map(|(dir, files)| {
+            let env = dir.file_name()?.to_str()?;
+            let blueprint = dir.parent()?.file_name()?.to_str()?;
+            Some(live::Target {
+                blueprint,
+                env,
+                files: files.clone(),
+            })
+        })
+        .filter(|t| args.envs.is_empty() || args.envs.iter().any(|e| e == t.env))
+        .collect();
+    if targets.is_empty() {
+        eprintln!(
+            "error[live-nothing-rendered]: no rendered tree under {OUT}/{}: run `kforge render` first",
+            if args.envs.is_empty() {
+                String::new()
+            } else {
+                format!(" for environment {}", args.envs.join(", "))
+            }
+        );
+        return Exit::BadInput;
+    }
+    let cluster = live::Cluster {
+        kubeconfig: args.kubeconfig.clone(),
+        context: args.context.clone(),
+    };
+    match live::diff(&cluster, &targets, &identities) {
+        Ok(diff) => {
+            print_diff(&diff, args.output);
+            if diff.different() {
+                Exit::Difference
+            } else {
+                Exit::Success
+            }
+        }
+        Err(error) => {
+            eprintln!("error[{}]: {error}", error.code());
+            Exit::BadInput
+        }
+    }
+}
+
+/// Where the rendered trees are.
+const OUT: &str = "out";
+
 pub fn run(args: &DiffArgs) -> Exit {
+    let Some(base) = args.base.as_deref().filter(|_| !args.live) else {
+        return run_live(args);
+    };
     let tree = match work_tree() {
         Ok(tree) => tree,
         Err(error) => {
@@ -110,7 +205,7 @@ pub fn run(args: &DiffArgs) -> Exit {
             return Exit::BadInput;
         }
     };
-    let revision = match Revision::open(Path::new("."), &args.base) {
+    let revision = match Revision::open(Path::new("."), base) {
         Ok(revision) => revision,
         Err(error) => {
             print_error(&error, false);
@@ -165,15 +260,7 @@ pub fn run(args: &DiffArgs) -> Exit {
         &identities,
         (&revision.describe(), &tree.describe()),
     );
-    let text = match args.output {
-        DiffOutput::Text => {
-            let colour = std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
-            diff::text::render(&diff, colour)
-        }
-        DiffOutput::Markdown => diff::markdown::render(&diff),
-        DiffOutput::Json => diff::json::render(&diff),
-    };
-    print!("{text}");
+    print_diff(&diff, args.output);
     let different = !diff.is_empty();
     // Plain Secret values are overwritten now; the rest is left to the process's end.
     for rendering in base.iter_mut().chain(head.iter_mut()) {

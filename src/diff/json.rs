@@ -39,6 +39,9 @@ fn change(c: &Change) -> Value {
             json!({"added": secret.added, "removed": secret.removed, "changed": secret.changed}),
         );
     }
+    if !c.managers.is_empty() {
+        out.insert("managers".into(), json!(c.managers));
+    }
     Value::Object(out)
 }
 
@@ -62,14 +65,21 @@ pub fn value(diff: &Diff) -> Value {
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "base": diff.base,
         "head": diff.head,
-        "different": !diff.is_empty(),
+        "different": diff.different(),
         "summary": counts(&diff.counts()),
         "environments": environments,
         "notes": diff.notes,
-    })
+    });
+    if let (Some(live), Value::Object(map)) = (&diff.live, &mut out) {
+        map.insert(
+            "live".into(),
+            json!({"inSync": live.in_sync, "notServed": live.not_served}),
+        );
+    }
+    out
 }
 
 /// The JSON text of a diff.

@@ -162,7 +162,14 @@ pub fn render(diff: &Diff) -> String {
         diff.counts().plan()
     ));
     if diff.is_empty() {
-        head.push_str("No differences.\n");
+        head.push_str(if diff.different() {
+            "Nothing to add, change or remove, but not every object can be applied.\n"
+        } else {
+            "No differences.\n"
+        });
+        for line in diff.live_lines() {
+            head.push_str(&format!("\n> {}\n", escape(&line)));
+        }
         for note in &diff.notes {
             head.push_str(&format!("\n> {}\n", escape(note)));
         }
@@ -200,8 +207,8 @@ pub fn render(diff: &Diff) -> String {
             lines.len() - shown_lines
         ));
     }
-    for note in &diff.notes {
-        tail.push_str(&format!("\n> {}\n", escape(note)));
+    for line in diff.live_lines().iter().chain(&diff.notes) {
+        tail.push_str(&format!("\n> {}\n", escape(line)));
     }
     head.push('\n');
 

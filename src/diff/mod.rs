@@ -138,6 +138,9 @@ pub struct Change {
     pub diff: String,
     /// For a Secret: which keys were added, removed or changed.
     pub secret: Option<SecretChange>,
+    /// For a live diff: the changed fields another field manager set last (field → the
+    /// manager: `kubectl-edit`, a controller), so an apply would take them back.
+    pub managers: BTreeMap<String, String>,
 }
 
 /// The differences of one environment of one blueprint.
@@ -232,11 +235,60 @@ pub struct Diff {
     pub environments: Vec<Environment>,
     /// What could not be compared (Secret values without an identity).
     pub notes: Vec<String>,
+    /// What only a comparison with a cluster knows; `None` for two versions of the output.
+    pub live: Option<Live>,
+}
+
+/// What a live diff adds to the model: the objects found equal, and the objects the
+/// cluster cannot take at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Live {
+    /// Objects an apply would leave as they are, per environment label (`blueprint/env`).
+    pub in_sync: BTreeMap<String, usize>,
+    /// Objects whose kind the cluster does not serve (and the render defines no CRD for):
+    /// `Kind namespace/name (group/version)`, per environment label.
+    pub not_served: BTreeMap<String, Vec<String>>,
 }
 
 impl Diff {
     pub fn is_empty(&self) -> bool {
         self.environments.is_empty()
+    }
+
+    /// Whether there is anything to report as a difference (exit 1): a change, or, live,
+    /// an object the cluster cannot take.
+    pub fn different(&self) -> bool {
+        !self.is_empty()
+            || self
+                .live
+                .as_ref()
+                .is_some_and(|live| live.not_served.values().any(|v| !v.is_empty()))
+    }
+
+    /// The lines a live diff adds under the plan: objects in sync, what `remove` means,
+    /// kinds not served. Empty for a diff of two versions.
+    pub fn live_lines(&self) -> Vec<String> {
+        let Some(live) = &self.live else {
+            return Vec::new();
+        };
+        let mut lines = Vec::new();
+        for (env, n) in &live.in_sync {
+            lines.push(format!("{env}: {n} objects in sync"));
+        }
+        if self.counts().remove > 0 {
+            lines.push(
+                "to remove: prune candidates, live objects labelled app.kubernetes.io/managed-by=kforge and part-of the blueprint that the render no longer holds"
+                    .to_owned(),
+            );
+        }
+        for (env, objects) in &live.not_served {
+            for object in objects {
+                lines.push(format!(
+                    "{env}: {object}: the cluster does not serve this kind, and the render defines no CRD for it"
+                ));
+            }
+        }
+        lines
     }
 
     pub fn counts(&self) -> Counts {
@@ -304,6 +356,7 @@ pub fn compare(
         head: names.1.to_owned(),
         environments,
         notes,
+        live: None,
     }
 }
 
@@ -429,6 +482,7 @@ fn compare_trees(
                     fields: Vec::new(),
                     diff: String::new(),
                     secret: None,
+                    managers: BTreeMap::new(),
                 });
             }
             None => changes.push(whole(Action::Add, &e, identities, values)),
@@ -495,6 +549,7 @@ fn whole(
         fields: Vec::new(),
         diff,
         secret,
+        managers: BTreeMap::new(),
     }
 }
 
@@ -557,6 +612,7 @@ fn changed(
         fields,
         diff,
         secret,
+        managers: BTreeMap::new(),
     })
 }
 

@@ -221,3 +221,58 @@ fn markdown_cuts_the_largest_diffs_to_fit() {
     assert!(comment.contains("diff cut to fit the comment"));
     assert!(comment.contains("1 of the largest diffs were cut"));
 }
+
+#[test]
+fn a_live_diff_prints_in_sync_counts_managers_and_kinds_not_served() {
+    let before = tree(&[(
+        "web/configmap-a.yaml",
+        ArtifactKind::Manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\ndata:\n  k: live\n",
+    )]);
+    let after = tree(&[(
+        "web/configmap-a.yaml",
+        ArtifactKind::Manifest,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\ndata:\n  k: rendered\n",
+    )]);
+    let mut diff = compare_one(&before, &after, &[]);
+    diff.environments[0].changes[0]
+        .managers
+        .insert("data.k".into(), "kubectl-edit".into());
+    diff.live = Some(Live {
+        in_sync: BTreeMap::from([("shop/base".to_owned(), 7)]),
+        not_served: BTreeMap::from([(
+            "shop/base".to_owned(),
+            vec!["NetworkPolicy web/x (projectcalico.org/v3)".to_owned()],
+        )]),
+    });
+    let text = text::render(&diff, false);
+    assert!(
+        text.contains("    last set by another manager: data.k by kubectl-edit\n"),
+        "{text}"
+    );
+    assert!(text.contains("\nshop/base: 7 objects in sync\n"), "{text}");
+    assert!(
+        text.contains("NetworkPolicy web/x (projectcalico.org/v3): the cluster does not serve")
+    );
+    let json = json::value(&diff);
+    assert_eq!(
+        json["environments"][0]["changes"][0]["managers"]["data.k"],
+        "kubectl-edit"
+    );
+    assert_eq!(json["live"]["inSync"]["shop/base"], 7);
+    assert!(markdown::render(&diff).contains("data.k by kubectl-edit"));
+
+    // Nothing to change, but a kind not served: still a difference, and said so.
+    let mut only = compare_one(&before, &before, &[]);
+    only.live = diff.live.clone();
+    assert!(only.is_empty() && only.different());
+    assert!(text::render(&only, false).starts_with("Nothing to add, change or remove"));
+    assert_eq!(json::value(&only)["different"], true);
+    // A diff of two versions has no live part.
+    assert!(!compare_one(&before, &before, &[]).different());
+    assert!(
+        json::value(&compare_one(&before, &after, &[]))
+            .get("live")
+            .is_none()
+    );
+}

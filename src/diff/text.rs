@@ -71,6 +71,14 @@ pub fn notes(change: &Change) -> Vec<String> {
     if let Some(secret) = &change.secret {
         lines.extend(secret.lines());
     }
+    if !change.managers.is_empty() {
+        let set: Vec<String> = change
+            .managers
+            .iter()
+            .map(|(field, manager)| format!("{field} by {manager}"))
+            .collect();
+        lines.push(format!("last set by another manager: {}", set.join(", ")));
+    }
     lines
 }
 
@@ -78,10 +86,18 @@ pub fn render(diff: &Diff, colour: bool) -> String {
     let paint = Paint { on: colour };
     let mut out = String::new();
     if diff.is_empty() {
-        out.push_str(&format!(
-            "No differences between {} and {}.\n",
-            diff.base, diff.head
-        ));
+        let (base, head) = (&diff.base, &diff.head);
+        out.push_str(&if diff.different() {
+            format!(
+                "Nothing to add, change or remove between {base} and {head}, but not every object can be applied:"
+            )
+        } else {
+            format!("No differences between {base} and {head}.")
+        });
+        out.push('\n');
+        for line in diff.live_lines() {
+            out.push_str(&format!("{line}\n"));
+        }
     } else {
         out.push_str(&paint.wrap("1", &format!("kforge diff: {} -> {}", diff.base, diff.head)));
         out.push_str("\n\n");
@@ -93,6 +109,9 @@ pub fn render(diff: &Diff, colour: bool) -> String {
         }
         out.push_str(&paint.wrap("1", &format!("Plan: {}.", diff.counts().plan())));
         out.push('\n');
+        for line in diff.live_lines() {
+            out.push_str(&format!("{line}\n"));
+        }
         for env in &diff.environments {
             out.push_str(&format!("\n{}\n", paint.wrap("1", &env.label())));
             for change in &env.changes {

@@ -7,7 +7,7 @@
 
 mod calico;
 mod config;
-mod labels;
+pub mod labels;
 mod namespace;
 mod raw;
 mod rbac;
