@@ -139,25 +139,6 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
         Some(format!("set exactly one of {}", names.join(", ")));
 }
 
-/// Parts of the format this build parses and checks but cannot expand yet. Rendering them
-/// half would silently drop objects, so they are refused.
-fn not_yet(ctx: &mut Ctx<'_>) {
-    let spec = &ctx.loaded.blueprint.spec;
-    for (field, present) in [("addons", spec.addons.is_some())] {
-        if present {
-            ctx.error_at_key(
-                "not-implemented",
-                &format!("/spec/{field}"),
-                format!("`spec.{field}` is not supported by this kforge build yet"),
-                "cannot be expanded yet",
-            )
-            .help = Some(format!(
-                "remove `{field}` for now; its objects would otherwise be missing from the output"
-            ));
-        }
-    }
-}
-
 /// Runs every check; an empty result means the blueprint may be expanded.
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(loaded);
@@ -169,8 +150,9 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     cluster::check(&mut ctx);
     delivery::check(&mut ctx);
     lint::check(&mut ctx);
-    not_yet(&mut ctx);
+    apps::node_port_conflicts(&mut ctx);
     let mut out = ctx.out;
+    out.extend(crate::addons::check(loaded));
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));
     out
 }
@@ -178,15 +160,6 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::testing::{check, load};
-
-    #[test]
-    fn parts_without_expansion_are_refused_not_dropped() {
-        check("  addons: {nfsCsi: {}}\n", &[("not-implemented", "6:3")]);
-        check(
-            "  delivery: {repoURL: https://git.example.com/x.git}\n",
-            &[],
-        );
-    }
 
     #[test]
     fn a_cluster_with_encryption_passes_without_warnings() {
@@ -210,7 +183,7 @@ pub(crate) mod testing {
     pub fn load(spec: &str) -> Loaded {
         let text = format!("{HEAD}{spec}");
         match load_blueprint(SourceFile::new("bp.yaml", text), PathBuf::from(".")) {
-            Ok(loaded) => loaded,
+            Ok(loaded) => crate::addons::apply(loaded),
             Err(errors) => panic!(
                 "{}",
                 errors.iter().map(|e| e.render(false)).collect::<String>()

@@ -276,9 +276,10 @@ pub fn load(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<Loaded, Vec<Di
     match overlay {
         Some(overlay) => {
             let (document, spans) = overlay::merge(&parsed.document, &parsed.spans, overlay)?;
-            load::from_value(document, spans, base_dir)
+            load::from_value(document, spans, base_dir).map(crate::addons::apply)
         }
-        None => load::from_document(&parsed.document, parsed.spans.clone(), base_dir),
+        None => load::from_document(&parsed.document, parsed.spans.clone(), base_dir)
+            .map(crate::addons::apply),
     }
 }
 

@@ -1,0 +1,335 @@
+//! Add-ons: `spec.addons` turned into what the rest of the pipeline already understands.
+//!
+//! Each add-on becomes apps of the same model as `spec.apps` ([`apply`], run right after
+//! load), so the checks, expansion, lint, validation and diff treat them like the user's own
+//! apps; the generated apps' fields point at the add-on's line. What the app model cannot say
+//! — cluster-scoped objects such as `CSIDriver`, `IngressClass`, the admission webhook and
+//! the `APIService`, extra containers, `fieldRef` env, mount propagation — comes from
+//! [`objects`] and [`patch`] as typed k8s-openapi values, called by the expand stage.
+//!
+//! Architecture invariant: pure; images are pinned here (`images.rs`) and overridable per part.
+
+mod images;
+mod ingress;
+mod logging;
+mod metrics;
+mod monitoring;
+mod nfs;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::Resource;
+use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::diagnostic::Diagnostic;
+use crate::load::Loaded;
+use crate::load::blueprint::{AddonPart, App, Blueprint, Isolation};
+use crate::model::{Object, field_path};
+
+/// One generated app and the add-on field each of its fields stands for.
+pub(crate) struct Part {
+    pub app: App,
+    /// The add-on field the app comes from, e.g. `/spec/addons/logging/elasticsearch`.
+    pub origin: String,
+    /// (pointer below the app, add-on field) for fields set from an option, e.g.
+    /// (`/volumes/0/storageClass`, `/spec/addons/logging/elasticsearch/storageClass`).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Part {
+    fn new(app: Value, origin: &str) -> Part {
+        Part {
+            app: build(app),
+            origin: origin.to_owned(),
+            fields: Vec::new(),
+        }
+    }
+
+    fn field(mut self, below: &str, option: &str) -> Part {
+        self.fields.push((below.to_owned(), option.to_owned()));
+        self
+    }
+}
+
+/// An app of the blueprint model from the add-on's description of it. The shapes are this
+/// module's own (the unit tests expand every add-on), user values enter only as strings,
+/// quantities and resources already typed.
+fn build(app: Value) -> App {
+    match serde_json::from_value(app) {
+        Ok(app) => app,
+        Err(e) => unreachable!("an add-on app does not fit the app model: {e}"),
+    }
+}
+
+/// The JSON of a typed value, for the app descriptions.
+fn value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The image of a part: the whole override, else the pinned repository with the tag override.
+fn image(part: Option<&AddonPart>, pinned: &str) -> String {
+    images::pick(
+        pinned,
+        part.and_then(|p| p.image.as_deref()),
+        part.and_then(|p| p.version.as_deref()),
+    )
+}
+
+/// The resources of a part: the override, else the defaults.
+fn resources(part: Option<&crate::load::blueprint::Resources>, default: Value) -> Value {
+    part.map_or(default, value)
+}
+
+/// The generated apps of every add-on, in a fixed order.
+pub(crate) fn parts(blueprint: &Blueprint) -> Vec<Part> {
+    let Some(addons) = &blueprint.spec.addons else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(a) = &addons.ingress_nginx {
+        out.extend(ingress::parts(a));
+    }
+    if let Some(a) = &addons.nfs_csi {
+        out.extend(nfs::parts(a));
+    }
+    if let Some(a) = &addons.metrics_server {
+        out.extend(metrics::parts(a));
+    }
+    if let Some(a) = &addons.logging {
+        out.extend(logging::parts(a));
+    }
+    if let Some(a) = &addons.monitoring {
+        out.extend(monitoring::parts(a));
+    }
+    out
+}
+
+/// Appends the add-ons' apps to `spec.apps`; their fields point at the add-on's line.
+pub fn apply(mut loaded: Loaded) -> Loaded {
+    let parts = parts(&loaded.blueprint);
+    if parts.is_empty() {
+        return loaded;
+    }
+    let first = loaded.blueprint.spec.apps.len();
+    let mut aliases = Vec::new();
+    for (i, part) in parts.into_iter().enumerate() {
+        let at = format!("/spec/apps/{}", first + i);
+        aliases.push((at.clone(), part.origin.clone()));
+        for (below, option) in part.fields {
+            aliases.push((format!("{at}{below}"), option));
+        }
+        loaded.blueprint.spec.apps.push(part.app);
+    }
+    Arc::make_mut(&mut loaded.spans).alias(&aliases);
+    loaded
+}
+
+/// The namespaces the add-ons put their apps in, with the add-on field that chose each.
+pub fn namespaces(blueprint: &Blueprint) -> BTreeMap<String, &'static str> {
+    let Some(addons) = &blueprint.spec.addons else {
+        return BTreeMap::new();
+    };
+    let mut out = BTreeMap::new();
+    if let Some(a) = &addons.ingress_nginx {
+        out.insert(ingress::namespace(a), "/spec/addons/ingressNginx");
+    }
+    if let Some(a) = &addons.logging {
+        out.insert(logging::namespace(a), "/spec/addons/logging");
+    }
+    if let Some(a) = &addons.monitoring {
+        out.insert(monitoring::namespace(a), "/spec/addons/monitoring");
+    }
+    out
+}
+
+/// The checks only add-ons need: an add-on namespace declared `strict` (its parts need
+/// egress to each other and to the API server, which `strict` denies).
+pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
+    let used = namespaces(&loaded.blueprint);
+    let mut out = Vec::new();
+    for (i, ns) in loaded.blueprint.spec.namespaces.iter().enumerate() {
+        let Some(addon) = used.get(&ns.name) else {
+            continue;
+        };
+        if ns.isolation != Isolation::Strict {
+            continue;
+        }
+        let pointer = format!("/spec/namespaces/{i}/isolation");
+        out.push(
+            Diagnostic::error(
+                "addon-namespace-isolated",
+                format!(
+                    "namespace `{}` holds the add-on `{}`, whose parts need egress (to each other, the API server and the nodes) that `strict` isolation denies",
+                    ns.name,
+                    field_path(addon)
+                ),
+            )
+            .path(field_path(&pointer))
+            .at(loaded.spans.value(&pointer), "denies the add-on's traffic")
+            .help(
+                "use `isolation: default-deny` (the add-on's parts allow each other's ingress), or give the add-on a namespace of its own",
+            ),
+        );
+    }
+    out
+}
+
+/// The standard labels of an object of the add-on app `app`.
+pub type LabelsFn<'a> = dyn Fn(&str) -> BTreeMap<String, String> + 'a;
+
+/// Metadata of a cluster-scoped or namespaced add-on object.
+pub(crate) fn meta(
+    labels: &LabelsFn<'_>,
+    name: &str,
+    namespace: Option<&str>,
+    app: &str,
+) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_owned()),
+        namespace: namespace.map(str::to_owned),
+        labels: Some(labels(app)),
+        ..Default::default()
+    }
+}
+
+/// The labels a Service of `app` selects its pods by (the expand stage's stable subset).
+pub(crate) fn selector(labels: &LabelsFn<'_>, app: &str) -> BTreeMap<String, String> {
+    labels(app)
+        .into_iter()
+        .filter(|(k, _)| k == "app.kubernetes.io/name" || k == "app.kubernetes.io/part-of")
+        .collect()
+}
+
+pub(crate) fn object<T: Resource + Serialize>(
+    value: &T,
+    name: &str,
+    namespace: Option<&str>,
+    origin: &str,
+) -> Object {
+    Object::new(value, name, namespace, origin)
+}
+
+/// The objects the app model cannot express, typed.
+pub fn objects(blueprint: &Blueprint, labels: &LabelsFn<'_>) -> Vec<Object> {
+    let Some(addons) = &blueprint.spec.addons else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(a) = &addons.ingress_nginx {
+        out.extend(ingress::objects(a, labels));
+    }
+    if let Some(a) = &addons.nfs_csi {
+        out.extend(nfs::objects(a, labels));
+    }
+    if let Some(a) = &addons.metrics_server {
+        out.extend(metrics::objects(a, labels));
+    }
+    out
+}
+
+/// A change to the pod template of a generated workload.
+pub(crate) enum Patch {
+    /// Containers added beside the app's own.
+    Sidecars(Vec<Container>),
+    /// Env vars of the app's container from the pod's own fields (`metadata.name`, ...).
+    FieldEnv(Vec<(&'static str, &'static str)>),
+    /// A pod volume the app model has no source for (a Secret the add-on's Job makes), with
+    /// its mount in the app's container.
+    Volume(Value, Value),
+    /// Sets `mountPropagation` on the app container's mount of that volume.
+    Propagation(&'static str, &'static str),
+}
+
+/// Workload (kind, namespace, name) -> its patches.
+fn patches(blueprint: &Blueprint) -> Vec<((&'static str, String, String), Patch)> {
+    let Some(addons) = &blueprint.spec.addons else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(a) = &addons.ingress_nginx {
+        out.extend(ingress::patches(a));
+    }
+    if let Some(a) = &addons.nfs_csi {
+        out.extend(nfs::patches(a));
+    }
+    out
+}
+
+/// Applies the add-ons' pod template changes to the expanded workloads.
+pub fn patch(blueprint: &Blueprint, objects: &mut [Object]) {
+    let patches = patches(blueprint);
+    if patches.is_empty() {
+        return;
+    }
+    for object in objects.iter_mut() {
+        for ((kind, namespace, name), patch) in &patches {
+            if object.kind != *kind
+                || object.name != *name
+                || object.namespace.as_deref() != Some(namespace.as_str())
+            {
+                continue;
+            }
+            let Some(pod) = object.body.pointer_mut("/spec/template/spec") else {
+                continue;
+            };
+            apply_patch(pod, patch);
+        }
+    }
+}
+
+fn apply_patch(pod: &mut Value, patch: &Patch) {
+    match patch {
+        Patch::Sidecars(containers) => {
+            if let Some(list) = pod.get_mut("containers").and_then(Value::as_array_mut) {
+                list.extend(containers.iter().map(value));
+            }
+        }
+        Patch::FieldEnv(vars) => {
+            if let Some(env) = first_container(pod).map(|c| list(c, "env")) {
+                for (name, path) in vars {
+                    env.push(json!({"name": name, "valueFrom": {"fieldRef": {"fieldPath": path}}}));
+                }
+                env.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
+            }
+        }
+        Patch::Volume(volume, mount) => {
+            list(pod, "volumes").push(volume.clone());
+            if let Some(c) = first_container(pod) {
+                list(c, "volumeMounts").push(mount.clone());
+            }
+        }
+        Patch::Propagation(volume, mode) => {
+            if let Some(mounts) = first_container(pod)
+                .and_then(|c| c.get_mut("volumeMounts"))
+                .and_then(Value::as_array_mut)
+            {
+                for m in mounts.iter_mut().filter(|m| m["name"] == *volume) {
+                    m["mountPropagation"] = json!(mode);
+                }
+            }
+        }
+    }
+}
+
+fn first_container(pod: &mut Value) -> Option<&mut Value> {
+    pod.get_mut("containers")
+        .and_then(Value::as_array_mut)
+        .and_then(|l| l.first_mut())
+}
+
+/// The list at `key` of a JSON object, made when missing.
+fn list<'v>(object: &'v mut Value, key: &str) -> &'v mut Vec<Value> {
+    if !object[key].is_array() {
+        object[key] = json!([]);
+    }
+    match object.get_mut(key).and_then(Value::as_array_mut) {
+        Some(list) => list,
+        None => unreachable!("set to an array above"),
+    }
+}
