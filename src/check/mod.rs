@@ -159,7 +159,7 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::{check, load};
+    use super::testing::load;
 
     #[test]
     fn a_cluster_with_encryption_passes_without_warnings() {
