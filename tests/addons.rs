@@ -3,6 +3,8 @@
 //! by what they mean — who may do what, which Service each part reaches — and the blueprint
 //! errors the add-ons add, through the real binary.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
@@ -632,7 +634,10 @@ fn refused(spec: &str, expected: &[(&str, &str)]) -> String {
 
 #[test]
 fn an_unknown_add_on_is_refused_with_a_suggestion() {
-    let stderr = refused("  addons:\n    ingressNgnix: {}\n", &[("unknown-field", "6:5")]);
+    let stderr = refused(
+        "  addons:\n    ingressNgnix: {}\n",
+        &[("unknown-field", "6:5")],
+    );
     assert!(stderr.contains("`ingressNginx`"), "{stderr}");
 }
 

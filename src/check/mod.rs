@@ -159,7 +159,39 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use super::testing::load;
+    use super::testing::{check, load};
+
+    #[test]
+    fn two_apps_claiming_one_node_port_are_an_error_at_the_second() {
+        let app = |name: &str| {
+            format!(
+                "    - name: {name}\n      image: nginx:1.27\n      ports: [{{name: http, port: 80}}]\n      service: {{type: NodePort, nodePorts: {{http: 30080}}}}\n"
+            )
+        };
+        check(
+            &format!("  apps:\n{}{}", app("a"), app("b")),
+            &[("node-port-conflict", "14:51")],
+        );
+        check(
+            &format!(
+                "  apps:\n{}  addons:\n    ingressNginx: {{nodePorts: {{https: 30080}}}}\n",
+                app("a")
+            ),
+            &[("node-port-conflict", "12:39")],
+        );
+    }
+
+    #[test]
+    fn an_add_on_namespace_with_strict_isolation_is_an_error() {
+        check(
+            "  namespaces: [{name: logging, isolation: strict}]\n  addons:\n    logging: {kibana: {}}\n",
+            &[("addon-namespace-isolated", "6:43")],
+        );
+        check(
+            "  namespaces: [{name: logging, isolation: default-deny}]\n  addons:\n    logging: {kibana: {}}\n",
+            &[],
+        );
+    }
 
     #[test]
     fn a_cluster_with_encryption_passes_without_warnings() {
