@@ -556,7 +556,11 @@ fn show(blueprint: Option<&str>, env: &str) -> Exit {
     print!("{}", overlay::show(document, &spans));
     let problems =
         match load::from_document(document, spans, parsed.base_dir()).map(crate::addons::apply) {
-            Ok(loaded) => check::check(&loaded),
+            Ok(loaded) => {
+                let mut found = check::check(&loaded);
+                crate::addons::describe(&loaded.blueprint, &mut found);
+                found
+            }
             Err(problems) => problems,
         };
     if !problems.is_empty() {

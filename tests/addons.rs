@@ -662,6 +662,18 @@ fn a_storage_class_that_does_not_exist_is_refused_at_the_option() {
             ("unknown-storage-class", "11:34"),
         ],
     );
+    // The path names the option written, not the generated app.
+    let stderr = refused(
+        "  addons:\n    logging:\n      elasticsearch: {storageClass: nfs-storag}\n",
+        &[("unknown-storage-class", "7:37")],
+    );
+    assert!(
+        stderr.contains(
+            "spec.addons.logging.elasticsearch.storageClass: storage class `nfs-storag` does not exist"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("spec.apps["), "{stderr}");
 }
 
 #[test]

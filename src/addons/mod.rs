@@ -130,6 +130,46 @@ pub fn apply(mut loaded: Loaded) -> Loaded {
     loaded
 }
 
+/// Rewrites the field paths of diagnostics about generated apps (`spec.apps[12]...`, which
+/// the user never wrote) to the add-on field they come from: the option itself when the field
+/// was set from one, else the part, e.g. `spec.addons.logging.elasticsearch (app
+/// elasticsearch).probes`.
+pub fn describe(blueprint: &Blueprint, diagnostics: &mut [Diagnostic]) {
+    if diagnostics.iter().all(|d| d.path.is_none()) {
+        return;
+    }
+    let parts = parts(blueprint);
+    let Some(first) = blueprint.spec.apps.len().checked_sub(parts.len()) else {
+        return;
+    };
+    for d in diagnostics.iter_mut() {
+        let Some(path) = d.path.as_mut() else {
+            continue;
+        };
+        for (i, part) in parts.iter().enumerate() {
+            let prefix = format!("spec.apps[{}]", first + i);
+            let Some(rest) = path.strip_prefix(&prefix) else {
+                continue;
+            };
+            if !(rest.is_empty() || rest.starts_with('.') || rest.starts_with('[')) {
+                continue;
+            }
+            let exact = part.fields.iter().find(|(below, _)| {
+                field_path(&format!("/spec/apps/{}{below}", first + i)) == *path
+            });
+            *path = match exact {
+                Some((_, option)) => field_path(option),
+                None => format!(
+                    "{} (app `{}`){rest}",
+                    field_path(&part.origin),
+                    part.app.name
+                ),
+            };
+            break;
+        }
+    }
+}
+
 /// The namespaces the add-ons put their apps in, with the add-on field that chose each.
 pub fn namespaces(blueprint: &Blueprint) -> BTreeMap<String, &'static str> {
     let Some(addons) = &blueprint.spec.addons else {
