@@ -73,6 +73,9 @@ pub fn parts(a: &IngressNginxAddon) -> Vec<Part> {
             },
             "securityContext": {"runAsNonRoot": true, "runAsUser": 101, "runAsGroup": 82, "readOnlyRootFilesystem": false},
             "service": {"type": service_type.as_str(), "nodePorts": a.node_ports},
+            // Clients come from anywhere (node ports, the API server calling the webhook):
+            // allowed even when the namespace is isolated.
+            "network": {"ingress": [{"from": {"cidr": "0.0.0.0/0"}}]},
             "rbac": {
                 "rules": [
                     {"apiGroups": [""], "resources": ["configmaps", "pods", "secrets", "endpoints"], "verbs": ["get"]},
