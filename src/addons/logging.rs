@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Part, image, images, resources, value};
+use super::{Part, data_volume, image, images, resources, server_probes};
 use crate::load::blueprint::LoggingAddon;
 
 const AT: &str = "/spec/addons/logging";
@@ -86,11 +86,13 @@ pub fn parts(a: &LoggingAddon) -> Vec<Part> {
         if a.kibana.is_some() {
             peers.push(json!({"from": {"app": KIBANA}, "ports": ["http"]}));
         }
-        let mut data = json!({"name": "data", "mountPath": "/usr/share/elasticsearch/data", "size": es.storage.as_ref().map_or(json!("5Gi"), value), "accessModes": ["ReadWriteOnce"]});
-        if let Some(class) = &es.storage_class {
-            data["storageClass"] = json!(class);
-        }
-        let mut part = Part::new(
+        let data = data_volume(
+            "/usr/share/elasticsearch/data",
+            es.storage.as_ref(),
+            "5Gi",
+            es.storage_class.as_deref(),
+        );
+        let part = Part::new(
             json!({
                 "name": ELASTICSEARCH,
                 "namespace": ns,
@@ -111,11 +113,7 @@ pub fn parts(a: &LoggingAddon) -> Vec<Part> {
                     "requests": {"cpu": "500m", "memory": "1Gi"},
                     "limits": {"cpu": "1", "memory": "2Gi"},
                 })),
-                "probes": {
-                    "startup": {"tcp": "http", "periodSeconds": 10, "failureThreshold": 30},
-                    "liveness": {"tcp": "http", "periodSeconds": 20},
-                    "readiness": {"http": {"path": "/_cluster/health?local=true", "port": "http"}, "periodSeconds": 10},
-                },
+                "probes": server_probes("/_cluster/health?local=true"),
                 "securityContext": {"runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000, "fsGroup": 1000, "readOnlyRootFilesystem": false},
                 "service": {"type": "ClusterIP"},
                 "network": {"ingress": peers},
@@ -123,13 +121,7 @@ pub fn parts(a: &LoggingAddon) -> Vec<Part> {
             }),
             &at,
         );
-        if es.storage_class.is_some() {
-            part = part.field("/volumes/0/storageClass", &format!("{at}/storageClass"));
-        }
-        if es.storage.is_some() {
-            part = part.field("/volumes/0/size", &format!("{at}/storage"));
-        }
-        out.push(part);
+        out.push(part.stored(es.storage.is_some(), es.storage_class.is_some()));
     }
     if let Some(kibana) = &a.kibana {
         out.push(Part::new(
@@ -144,11 +136,7 @@ pub fn parts(a: &LoggingAddon) -> Vec<Part> {
                     "requests": {"cpu": "100m", "memory": "512Mi"},
                     "limits": {"cpu": "1", "memory": "1Gi"},
                 })),
-                "probes": {
-                    "startup": {"tcp": "http", "periodSeconds": 10, "failureThreshold": 30},
-                    "liveness": {"tcp": "http", "periodSeconds": 20},
-                    "readiness": {"http": {"path": "/api/status", "port": "http"}, "periodSeconds": 10},
-                },
+                "probes": server_probes("/api/status"),
                 "securityContext": {"runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000, "readOnlyRootFilesystem": false},
                 "service": {"type": "ClusterIP"},
                 "lint": {"allow": [{"rule": "KF304", "reason": "Kibana writes its UUID and optimizer cache under /usr/share/kibana/data at start"}]},

@@ -9,14 +9,12 @@
 //!
 //! Architecture invariant: pure; images are pinned here (`images.rs`) and overridable per part.
 
-mod images;
+pub(crate) mod images;
 mod ingress;
 mod logging;
 mod metrics;
-mod monitoring;
+pub(crate) mod monitoring;
 mod nfs;
-#[cfg(test)]
-mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,6 +28,7 @@ use serde_json::{Value, json};
 use crate::diagnostic::Diagnostic;
 use crate::load::Loaded;
 use crate::load::blueprint::{AddonPart, App, Blueprint, Isolation};
+use crate::load::quantity::Quantity;
 use crate::model::{Object, field_path};
 
 /// One generated app and the add-on field each of its fields stands for.
@@ -55,6 +54,44 @@ impl Part {
         self.fields.push((below.to_owned(), option.to_owned()));
         self
     }
+
+    /// Points the first volume's size and class at the part's `storage` and `storageClass`
+    /// options, when they are set.
+    fn stored(mut self, storage: bool, class: bool) -> Part {
+        let at = self.origin.clone();
+        if class {
+            self = self.field("/volumes/0/storageClass", &format!("{at}/storageClass"));
+        }
+        if storage {
+            self = self.field("/volumes/0/size", &format!("{at}/storage"));
+        }
+        self
+    }
+}
+
+/// The `data` volume of a part that keeps state: a claim of its own (a volumeClaimTemplate
+/// of the StatefulSet) of `storage` (else `default`) in `class` (else the default class).
+fn data_volume(
+    mount: &str,
+    storage: Option<&Quantity>,
+    default: &str,
+    class: Option<&str>,
+) -> Value {
+    let mut data = json!({"name": "data", "mountPath": mount, "size": storage.map_or(json!(default), value), "accessModes": ["ReadWriteOnce"]});
+    if let Some(class) = class {
+        data["storageClass"] = json!(class);
+    }
+    data
+}
+
+/// Probes of a slow-starting HTTP server: started and alive while its port answers, ready
+/// when `path` does.
+fn server_probes(path: &str) -> Value {
+    json!({
+        "startup": {"tcp": "http", "periodSeconds": 10, "failureThreshold": 30},
+        "liveness": {"tcp": "http", "periodSeconds": 20},
+        "readiness": {"http": {"path": path, "port": "http"}, "periodSeconds": 10},
+    })
 }
 
 /// An app of the blueprint model from the add-on's description of it. The shapes are this

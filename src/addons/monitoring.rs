@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Part, image, images, resources, value};
+use super::{Part, data_volume, image, images, resources};
 use crate::load::blueprint::MonitoringAddon;
 
 const AT: &str = "/spec/addons/monitoring";
@@ -140,15 +140,17 @@ pub fn parts(a: &MonitoringAddon) -> Vec<Part> {
     let mut out = Vec::new();
     if let Some(p) = &a.prometheus {
         let at = format!("{AT}/prometheus");
-        let mut data = json!({"name": "data", "mountPath": "/prometheus", "size": p.storage.as_ref().map_or(json!("10Gi"), value), "accessModes": ["ReadWriteOnce"]});
-        if let Some(class) = &p.storage_class {
-            data["storageClass"] = json!(class);
-        }
+        let data = data_volume(
+            "/prometheus",
+            p.storage.as_ref(),
+            "10Gi",
+            p.storage_class.as_deref(),
+        );
         let mut peers = Vec::new();
         if a.grafana.is_some() {
             peers.push(json!({"from": {"app": GRAFANA}, "ports": ["http"]}));
         }
-        let mut part = Part::new(
+        let part = Part::new(
             json!({
                 "name": PROMETHEUS,
                 "namespace": ns,
@@ -181,13 +183,7 @@ pub fn parts(a: &MonitoringAddon) -> Vec<Part> {
             }),
             &at,
         );
-        if p.storage_class.is_some() {
-            part = part.field("/volumes/0/storageClass", &format!("{at}/storageClass"));
-        }
-        if p.storage.is_some() {
-            part = part.field("/volumes/0/size", &format!("{at}/storage"));
-        }
-        out.push(part);
+        out.push(part.stored(p.storage.is_some(), p.storage_class.is_some()));
     }
     if let Some(n) = &a.node_exporter {
         out.push(Part::new(

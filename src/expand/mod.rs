@@ -5,6 +5,8 @@
 //! read by the CLI beforehand and handed in as [`Inputs`]; nothing here touches the disk.
 //! One expander per concept, each readable on one screen.
 
+#[cfg(test)]
+mod addons_tests;
 mod calico;
 mod config;
 mod labels;

@@ -1,3 +1,5 @@
+//! The add-ons through the checks and this stage (`crate::addons` sits below both).
+
 use crate::check::testing::{check, load, warnings};
 use crate::expand::{Inputs, expand};
 
@@ -36,7 +38,7 @@ fn parts_are_left_out_when_not_asked_for() {
         .map(|a| a.name.as_str())
         .collect();
     assert_eq!(names, ["prometheus"]);
-    let config = super::monitoring::prometheus_config(
+    let config = crate::addons::monitoring::prometheus_config(
         &loaded
             .blueprint
             .spec
@@ -74,7 +76,7 @@ fn images_are_pinned_and_overridable() {
     };
     assert_eq!(image("prometheus"), "quay.io/prometheus/prometheus:v3.5.0");
     assert_eq!(image("grafana"), "mirror.example.com/grafana:12.1.0");
-    assert_eq!(image("node-exporter"), super::images::NODE_EXPORTER);
+    assert_eq!(image("node-exporter"), crate::addons::images::NODE_EXPORTER);
     // Kibana follows Elasticsearch's version.
     assert_eq!(
         image("elasticsearch"),
@@ -83,13 +85,13 @@ fn images_are_pinned_and_overridable() {
     assert_eq!(image("kibana"), "docker.elastic.co/kibana/kibana:7.17.29");
     // Every pinned image names an exact version, never `latest`.
     for pinned in [
-        super::images::INGRESS_NGINX,
-        super::images::NFS_PLUGIN,
-        super::images::METRICS_SERVER,
-        super::images::FLUENT_BIT,
-        super::images::PROMETHEUS,
-        super::images::KUBE_STATE_METRICS,
-        super::images::GRAFANA,
+        crate::addons::images::INGRESS_NGINX,
+        crate::addons::images::NFS_PLUGIN,
+        crate::addons::images::METRICS_SERVER,
+        crate::addons::images::FLUENT_BIT,
+        crate::addons::images::PROMETHEUS,
+        crate::addons::images::KUBE_STATE_METRICS,
+        crate::addons::images::GRAFANA,
     ] {
         let tag = pinned.rsplit_once(':').unwrap().1;
         assert!(tag.chars().any(|c| c.is_ascii_digit()), "{pinned}");
