@@ -226,7 +226,8 @@ pub fn namespaces(blueprint: &Blueprint) -> BTreeMap<String, &'static str> {
 }
 
 /// The checks only add-ons need: an add-on namespace declared `strict` (its parts need
-/// egress to each other and to the API server, which `strict` denies).
+/// egress to each other and to the API server, which `strict` denies), and an app that asks
+/// Prometheus to scrape it while its isolation keeps the monitoring namespace out.
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     let used = namespaces(&loaded.blueprint);
     let mut out = Vec::new();
@@ -254,7 +255,67 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
             ),
         );
     }
+    unreachable_scrape_targets(loaded, &mut out);
     out
+}
+
+/// An app whose pods ask Prometheus to scrape them (`prometheus.io/scrape: "true"`) while
+/// its namespace's isolation or its own ingress rules keep the monitoring namespace out.
+fn unreachable_scrape_targets(loaded: &Loaded, out: &mut Vec<Diagnostic>) {
+    let spec = &loaded.blueprint.spec;
+    let Some(monitoring) = spec.addons.as_ref().and_then(|a| a.monitoring.as_ref()) else {
+        return;
+    };
+    if monitoring.prometheus.is_none() {
+        return;
+    }
+    let prometheus_ns = monitoring::namespace(monitoring);
+    let isolated: std::collections::BTreeSet<&str> = spec
+        .namespaces
+        .iter()
+        .filter(|n| n.isolation != Isolation::None)
+        .map(|n| n.name.as_str())
+        .collect();
+    for (i, app) in spec.apps.iter().enumerate() {
+        if app
+            .pod_annotations
+            .get("prometheus.io/scrape")
+            .map(String::as_str)
+            != Some("true")
+            || app.namespace == prometheus_ns
+        {
+            continue;
+        }
+        let rules = app
+            .network
+            .as_ref()
+            .map(|n| n.ingress.as_slice())
+            .unwrap_or_default();
+        if !isolated.contains(app.namespace.as_str()) && rules.is_empty() {
+            continue;
+        }
+        let allowed = rules.iter().any(|r| {
+            r.from.namespace.as_deref() == Some(prometheus_ns.as_str()) || r.from.cidr.is_some()
+        });
+        if allowed {
+            continue;
+        }
+        let pointer = format!("/spec/apps/{i}/podAnnotations/prometheus.io~1scrape");
+        out.push(
+            Diagnostic::error(
+                "addon-unreachable",
+                format!(
+                    "app `{}` asks Prometheus to scrape it, but its network rules keep namespace `{prometheus_ns}` out",
+                    app.name
+                ),
+            )
+            .path(field_path(&pointer))
+            .at(loaded.spans.value(&pointer), "Prometheus cannot reach this")
+            .help(format!(
+                "add `network.ingress: [{{from: {{namespace: {prometheus_ns}}}}}]` (with the metrics port) to the app, or drop the annotation"
+            )),
+        );
+    }
 }
 
 /// The standard labels of an object of the add-on app `app`.

@@ -194,6 +194,22 @@ mod tests {
     }
 
     #[test]
+    fn a_scrape_target_that_keeps_prometheus_out_is_an_error() {
+        let spec = |rules: &str| {
+            format!(
+                "  namespaces: [{{name: web, isolation: default-deny}}]\n  apps:\n    - name: api\n      namespace: web\n      image: nginx:1.27\n      ports: [{{name: http, port: 80}}]\n      podAnnotations: {{prometheus.io/scrape: \"true\"}}\n{rules}  addons:\n    monitoring: {{prometheus: {{}}}}\n"
+            )
+        };
+        check(&spec(""), &[("addon-unreachable", "12:46")]);
+        check(
+            &spec(
+                "      network:\n        ingress: [{from: {namespace: monitoring}, ports: [http]}]\n",
+            ),
+            &[],
+        );
+    }
+
+    #[test]
     fn a_cluster_with_encryption_passes_without_warnings() {
         let loaded = load(
             "  cluster:\n    name: lab\n    version: 1.33.4\n    controlPlaneEndpoint: 10.0.0.1:6443\n    podCIDR: 10.244.0.0/16\n    nodes: [{name: m, role: control-plane, address: 10.0.0.1}]\n  encryption: {age: [age14wqr4ywsh9qwql298dz2cmjam5jgg4f4q9v0wele2hl2ww55v56q5tet4v]}\n",
