@@ -28,6 +28,13 @@
 #                         at 6,000 objects on a 2-core machine)
 #   kubernetes-validate --strict -k 1.33 on a sample of the emitted files,
 #                         rate extrapolated per object
+#   kubeconform -strict   on the whole emitted tree, one run, against kforge's
+#                         own strict schemas of the same minor written as files
+#                         (examples/standalone_schemas.rs); installed from its
+#                         Go module (scripts/lib/kubeconform.sh)
+# Once per run, accuracy: kforge validate and kubeconform on every file of
+# tests/corpus, scored against the real API server's verdicts recorded in
+# tests/corpus/apiserver-verdicts.txt (tests/apiserver_oracle.rs keeps it true).
 # Then, per findings size, a findings-heavy repository (no app sets a
 # securityContext: three lint warnings per app) and the same blueprint with
 # those rules disabled (spec.lint.disable), each checked with text and JSON
@@ -72,7 +79,7 @@ for arg in "$@"; do
     --write-benchmarks) WRITE_BENCHMARKS=1 ;;
     --keep) KEEP=1 ;;
     -h | --help)
-      sed -n '2,57p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,65p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -140,6 +147,11 @@ else
 fi
 PY=$TOOLS_BIN/python
 KV=$TOOLS_BIN/kubernetes-validate
+# setup_kubeconform, KUBECONFORM_VERSION.
+# shellcheck source=scripts/lib/kubeconform.sh disable=SC1091 # checked on its own
+source "$ROOT/scripts/lib/kubeconform.sh"
+setup_kubeconform || die "kubeconform could not be installed"
+KC=$KFORGE_KUBECONFORM
 for tool in /usr/bin/time kubectl timeout "$PY" "$KV"; do
   command -v "$tool" >/dev/null 2>&1 || die "tool missing: $tool (run ./scripts/test.sh --tools-only)"
 done
@@ -151,12 +163,19 @@ if [[ $PROFILE == release ]]; then
 elif [[ $PROFILE != debug ]]; then
   profile_flag=(--profile "$PROFILE")
 fi
-cargo build -q "${profile_flag[@]}" --bin kforge --example synthetic_repo ||
+cargo build -q "${profile_flag[@]}" --bin kforge --example synthetic_repo --example standalone_schemas ||
   die "cargo build failed"
 KFORGE=${KFORGE_BENCH_BIN:-$TARGET_DIR/$PROFILE/kforge}
 GEN=$TARGET_DIR/$PROFILE/examples/synthetic_repo
 [[ -x $KFORGE && -x $GEN ]] || die "built binaries not found under $TARGET_DIR/$PROFILE"
 mkdir -p "$BENCH" "$WORK"
+# kubeconform's schemas: kforge's strict schemas of the same minor, one file per kind.
+KC_SCHEMAS=$BENCH/kubeconform-schemas-$K8S_VERSION
+rm -rf "$KC_SCHEMAS"
+"$TARGET_DIR/$PROFILE/examples/standalone_schemas" "$KC_SCHEMAS" "$K8S_VERSION" >/dev/null ||
+  die "standalone_schemas failed"
+KC_ARGS=(-strict -summary -output json -kubernetes-version "$K8S_VERSION.0"
+  -schema-location "$KC_SCHEMAS/{{ .ResourceKind }}{{ .KindSuffix }}.json" -skip Kustomization)
 # What an earlier run left, deleted before the clock starts. ext4 without a journal (as
 # here) does not reuse an inode for 60 s after its deletion (up to 6 minutes while the
 # inode table is unwritten), and creating a file meanwhile scans past every such inode:
@@ -322,6 +341,23 @@ print(r["objects"], sum(x["severity"] == "error" for x in f), sum(x["severity"] 
   [[ $VALIDATE_ERRORS -eq 0 ]] || die "kforge validate: $VALIDATE_ERRORS errors on kforge's own output"
 }
 
+# kubeconform's JSON summary: every object valid, as many as kforge validated
+# (the skipped one is kustomization.yaml, as kforge validate leaves it too).
+check_kubeconform() {
+  expect_rc "$1" 0
+  local counts
+  counts=$("$PY" -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+print(s["valid"], s["invalid"] + s["errors"], s["skipped"])
+' "$1.out") || die "kubeconform -output json: unreadable output"
+  local bad
+  read -r OBJECTS bad KC_SKIPPED <<<"$counts"
+  [[ $bad -eq 0 ]] || { show "$1.out" && die "kubeconform: $bad invalid objects in kforge's own output"; }
+  [[ $OBJECTS -eq $RENDERED ]] ||
+    die "kubeconform found $OBJECTS valid objects (and skipped $KC_SKIPPED), render wrote $RENDERED"
+}
+
 # The diff of one changed app: exit 1, exactly one change, a Deployment.
 check_diff() {
   expect_rc "$1" 1
@@ -402,6 +438,13 @@ bench_size() {
   reps "noop:$size" "$REPS" : check_noop "$KFORGE" render --env base --out "$OUT"
   reps "validate:$size" "$REPS" : check_validate "$KFORGE" validate --output json "$OUT/big/base"
   T_NOTE[validate:$size]="$VALIDATE_WARNINGS warnings"
+
+  # kubeconform on the same tree, once (its own parallelism: -n, 4 workers by default).
+  run_timed "$LOGS/kubeconform" "$KC" "${KC_ARGS[@]}" "$OUT/big/base"
+  check_kubeconform "$LOGS/kubeconform"
+  record "kc:$size" "$OBJECTS" "$WALL" "$RSS" "$USER" "$SYS"
+  T_NOTE[kc:$size]="$KC_SKIPPED skipped"
+  printf '  %-22s %8.3f s  %8s objects  %6d MiB\n' kubeconform "$WALL" "$OBJECTS" $((RSS / 1024))
 
   # kforge diff --base: the blueprint committed, then one app's image changed in the work
   # tree; both compiles (the revision read from git objects, and the work tree) and the
@@ -534,6 +577,52 @@ bench_findings() {
   T_FINDINGS[$size]=$FINDINGS_EXPECTED
 }
 
+# ------------------------------------------------------------- accuracy ----
+
+# kforge validate (one run per file, its exit code) and kubeconform (one run
+# over every file) on the corpus, each verdict compared with the API server's.
+bench_accuracy() {
+  section "accuracy on tests/corpus against the API server's verdicts"
+  local verdicts=$ROOT/tests/corpus/apiserver-verdicts.txt files f rc
+  mapfile -t files < <(grep -v '^#' "$verdicts" | cut -d' ' -f1)
+  [[ ${#files[@]} -ge 100 ]] || die "$verdicts lists ${#files[@]} files"
+  local kforge_verdicts=$BENCH/corpus-kforge.txt kc_json=$BENCH/corpus-kubeconform.json
+  : >"$kforge_verdicts"
+  for f in "${files[@]}"; do
+    rc=0
+    "$KFORGE" validate "$ROOT/tests/corpus/$f" >/dev/null 2>&1 || rc=$?
+    [[ $rc -le 2 ]] || die "kforge validate $f exited $rc"
+    printf '%s %s\n' "$f" "$([[ $rc -eq 0 ]] && echo accepts || echo rejects)" >>"$kforge_verdicts"
+  done
+  # Exit 1 is "some file invalid", which the corpus has on purpose.
+  (cd "$ROOT/tests/corpus" && "$KC" "${KC_ARGS[@]}" -verbose "${files[@]}") >"$kc_json" 2>"$kc_json.err" || true
+  local scores
+  scores=$("$PY" - "$verdicts" "$kforge_verdicts" "$kc_json" "$BENCH/corpus-misses.txt" <<'PY'
+import json, sys
+truth = dict(l.split() for l in open(sys.argv[1]) if l.strip() and not l.startswith("#"))
+kforge = dict(l.split() for l in open(sys.argv[2]) if l.strip())
+rejected = {f: False for f in truth}
+for r in json.load(open(sys.argv[3]))["resources"]:
+    if r["status"] in ("statusInvalid", "statusError"):
+        rejected[r["filename"]] = True
+kc = {f: ("rejects" if bad else "accepts") for f, bad in rejected.items()}
+with open(sys.argv[4], "w") as out:
+    for f in sorted(truth):
+        for tool, v in (("kforge", kforge[f]), ("kubeconform", kc[f])):
+            if v != truth[f]:
+                print(f"{tool} {v}, the API server {truth[f]}: {f}", file=out)
+def right(v):
+    return sum(v[f] == truth[f] for f in truth)
+print(len(truth), right(kforge), right(kc))
+PY
+) || die "scoring the corpus verdicts failed"
+  read -r ACC_FILES ACC_KFORGE ACC_KC <<<"$scores"
+  printf '  %-22s %d of %d files as the API server judges them\n' "kforge validate" "$ACC_KFORGE" "$ACC_FILES"
+  printf '  %-22s %d of %d files as the API server judges them\n' kubeconform "$ACC_KC" "$ACC_FILES"
+  echo "  misses: ${BENCH#"$ROOT"/}/corpus-misses.txt"
+}
+
+bench_accuracy
 for size in $SIZES; do
   bench_size "$size"
 done
@@ -559,6 +648,7 @@ label() {
     diff) echo "kforge diff --base (both compiles, one app changed)" ;;
     kustomize) echo "kubectl kustomize (emitted tree)" ;;
     kv) echo "kubernetes-validate --strict (sample)" ;;
+    kc) echo "kubeconform -strict (emitted tree)" ;;
     ftext) echo "kforge check, findings-heavy (text)" ;;
     fjson) echo "kforge check, findings-heavy (json)" ;;
     dtext) echo "kforge check, those rules off (text)" ;;
@@ -587,6 +677,9 @@ compare() { # STEP SIZE
       ;;
     kv)
       echo "kforge validate $(ratio "$(rate validate "$size")" "${T_KV_RATE[$size]}")x faster per object"
+      ;;
+    kc)
+      echo "kforge validate $(ratio "$(rate validate "$size")" "$(rate kc "$size")")x the objects/s; corpus accuracy vs the API server: kforge $ACC_KFORGE/$ACC_FILES, kubeconform $ACC_KC/$ACC_FILES"
       ;;
   esac
 }
@@ -677,6 +770,14 @@ if [[ $SMOKE -eq 0 ]]; then
   else
     na "kforge validate targets: size 10000 not run"
   fi
+  if has "validate:10000" && has "kc:10000"; then
+    v=$(rate validate 10000)
+    k=$(rate kc 10000)
+    verdict "$(ge "$(exact_ratio "$v" "$k")" 3)" "kforge validate >= 3x kubeconform's objects/s (10k, one run each): $v vs $k objects/s = $(ratio "$v" "$k")x"
+  else
+    na "kforge validate >= 3x kubeconform: size 10000 not run"
+  fi
+  verdict "$(ge "$ACC_KFORGE" "$ACC_KC")" "kforge validate at least as accurate as kubeconform against the API server's verdicts on tests/corpus: $ACC_KFORGE vs $ACC_KC of $ACC_FILES files"
   if has "diff:10000"; then
     w=${T_WALL[diff:10000]}
     verdict "$(le "$w" 0.5)" "diff --base 10k, one changed app, both compiles <= 0.5 s: $(printf '%.3f' "$w") s"
@@ -736,7 +837,7 @@ machine() {
   else
     echo "- kforge: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (uncommitted changes)'), $PROFILE build, $(rustc --version 2>/dev/null | cut -d' ' -f1-2)"
   fi
-  echo "- Peers: $(kubectl version --client 2>/dev/null | tr '\n' ' ' | sed 's/ $//'); kubernetes-validate $("$PY" -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || echo '?') --strict -k $K8S_VERSION"
+  echo "- Peers: $(kubectl version --client 2>/dev/null | tr '\n' ' ' | sed 's/ $//'); kubernetes-validate $("$PY" -c 'import importlib.metadata as m; print(m.version("kubernetes-validate"))' 2>/dev/null || echo '?') --strict -k $K8S_VERSION; kubeconform $KUBECONFORM_VERSION -strict (kforge's schemas of $K8S_VERSION)"
   echo "- Run: $RUN_SECONDS s in all; kforge steps $REPS runs each (median wall, highest RSS), peers once"
   echo "- Load average (1, 5, 15 min) at start: $LOAD_START; at end: $LOAD_END"
   echo "- CPU time other processes used during the run: $OTHER_CPU s over $RUN_SECONDS s$(disturbance)"

@@ -21,6 +21,9 @@
 #     checkout, ~/.cache/kforge/kube (scripts/lib/kube.sh), only when missing:
 #     the first build takes minutes, later runs none. The tests that need a
 #     real API server start one on 127.0.0.1 from there.
+#   - kubeconform (github.com/yannh/kubeconform, pinned) go-installed into
+#     ~/.cache/kforge/kubeconform (scripts/lib/kubeconform.sh) by the bench
+#     smoke stage, only when missing.
 # KFORGE_TOOLS_BIN is exported with the venv's bin directory,
 # KFORGE_CALICO_CRDS with the Calico CRDs and KFORGE_KUBE_BIN with the kube
 # binaries, so Rust tests can find them. The

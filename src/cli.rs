@@ -1,5 +1,5 @@
 //! The command line: parses arguments, runs the pipeline of the library on the work tree,
-//! prints diagnostics and maps the outcome to the exit codes of CLI.md ([`exit`]). Besides the
+//! prints diagnostics and maps the outcome to the exit codes README lists ([`exit`]). Besides the
 //! work tree (through [`crate::pipeline::Source`]) and the writer, it is the only place that
 //! touches the environment, the clock or the terminal.
 
@@ -10,6 +10,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 mod commit;
 mod diff_command;
+mod init_command;
 mod nodes_command;
 mod report;
 mod validate_command;
@@ -17,10 +18,11 @@ mod validate_command;
 use report::{Limit, Output, Report, print_diagnostics};
 
 use crate::diagnostic::Diagnostic;
+use crate::load::reference;
 use crate::load::schema::blueprint_schema_text;
 use crate::overlay;
 use crate::pipeline::{self, Failure, Plan, Rendered, RepoPath, WorkTree, output};
-use crate::write::{Changes, Snapshot, WriteError};
+use crate::write::{Changes, Snapshot};
 use crate::{check, lint, load};
 
 mod exit;
@@ -51,8 +53,13 @@ const VALIDATE_EXAMPLES: &str = "Examples:
   kforge validate k8s/ --kubernetes-version 1.35 --crd crds/ --output sarif";
 const SCHEMA_EXAMPLES: &str = "Examples:
   kforge schema > schemas/blueprint.schema.json";
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  kforge explain                         # the top level of a blueprint
+  kforge explain spec.apps.autoscale     # one field: type, default, description, fields below
+  kforge explain apps.probes.readiness   # `spec.` may be left out
+  kforge explain --markdown > docs/blueprint.md   # the whole reference";
 const INIT_EXAMPLES: &str = "Examples:
-  kforge init                            # a starter blueprint in ./blueprints
+  kforge init                            # blueprints/starter.yaml and friends, here
   kforge init my-platform                # in a new directory";
 const RULES_EXAMPLES: &str = "Examples:
   kforge rules                           # every lint rule: id, severity, name, summary
@@ -139,7 +146,17 @@ enum Command {
     /// Print the JSON Schema of the blueprint format.
     #[command(after_help = SCHEMA_EXAMPLES)]
     Schema,
-    /// Create a starter repository with one blueprint.
+    /// Describe a blueprint field: its type, default, description and the fields below it.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
+    Explain {
+        /// A field path such as spec.apps.autoscale (`spec.` may be left out).
+        field: Option<String>,
+        /// Print the reference of every field as Markdown (docs/blueprint.md).
+        #[arg(long, conflicts_with = "field")]
+        markdown: bool,
+    },
+    /// Create a starter repository: a blueprint that renders clean, the schema, a .sops.yaml
+    /// hint, a .gitignore and a CI workflow.
     #[command(after_help = INIT_EXAMPLES)]
     Init {
         /// Where to create it.
@@ -219,7 +236,8 @@ where
             print!("{}", blueprint_schema_text());
             Exit::Success
         }
-        Command::Init { dir } => init(&dir),
+        Command::Explain { field, markdown } => explain(field.as_deref(), markdown),
+        Command::Init { dir } => init_command::run(&dir),
         Command::Rules { rule } => rules(rule.as_deref()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kforge", &mut std::io::stdout());
@@ -573,6 +591,20 @@ fn show(blueprint: Option<&str>, env: &str) -> Exit {
     }
 }
 
+fn explain(field: Option<&str>, markdown: bool) -> Exit {
+    if markdown {
+        print!("{}", reference::markdown());
+        return Exit::Success;
+    }
+    match reference::explain(field) {
+        Ok(text) => {
+            print!("{text}");
+            Exit::Success
+        }
+        Err(unknown) => usage(unknown.to_string()),
+    }
+}
+
 fn rules(rule: Option<&str>) -> Exit {
     let Some(name) = rule else {
         print!("{}", lint::listing());
@@ -589,72 +621,6 @@ fn rules(rule: Option<&str>) -> Exit {
                 "`{name}` is not a lint rule; {}",
                 crate::suggest::hint(bare, lint::codes::known())
             ))
-        }
-    }
-}
-
-const STARTER: &str = "# yaml-language-server: $schema=../schemas/blueprint.schema.json
-apiVersion: kforge.io/v1alpha1
-kind: Blueprint
-metadata:
-  name: starter
-spec:
-  kubernetesVersion: \"1.33\"
-  namespaces:
-    - name: web
-      isolation: default-deny
-  apps:
-    - name: web
-      namespace: web
-      image: nginx:1.27.2
-      replicas: 2
-      ports: [{name: http, port: 80}]
-      resources: {requests: {cpu: 50m, memory: 64Mi}, limits: {cpu: 200m, memory: 128Mi}}
-      probes:
-        readiness: {http: {path: /, port: http}}
-      network:
-        ingress:
-          - from: {ingressController: true}
-";
-
-fn init(dir: &Path) -> Exit {
-    let blueprint = dir.join("blueprints/starter.yaml");
-    let schema = dir.join("schemas/blueprint.schema.json");
-    for path in [&blueprint, &schema] {
-        if path.exists() {
-            return usage(format!(
-                "`{}` already exists; kforge init never overwrites files",
-                path.display()
-            ));
-        }
-    }
-    let result = [
-        (&blueprint, STARTER.to_owned()),
-        (&schema, blueprint_schema_text()),
-    ]
-    .into_iter()
-    .try_for_each(|(path, text)| {
-        let io = |source| WriteError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(path, text).map_err(io)
-    });
-    match result {
-        Ok(()) => {
-            eprintln!(
-                "created {} and {}; next: kforge render",
-                blueprint.display(),
-                schema.display()
-            );
-            Exit::Success
-        }
-        Err(error) => {
-            print_error(&error.into(), false);
-            Exit::BadInput
         }
     }
 }

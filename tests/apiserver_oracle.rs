@@ -377,6 +377,25 @@ fn every_rendered_object_is_accepted_by_the_api_server() {
 // ------------------------------------------------------------------------------ corpus ---
 
 const DISAGREEMENTS: &str = "tests/corpus/apiserver-disagreements.txt";
+/// The server's verdict on every corpus file, checked in so that the benchmark
+/// (`scripts/bench.sh`) can score kforge and kubeconform against it without a server.
+/// `KFORGE_UPDATE_VERDICTS=1` rewrites it; otherwise the test fails when it is stale.
+const VERDICTS: &str = "tests/corpus/apiserver-verdicts.txt";
+
+/// The verdicts file's text: a header, then `<file> accepts|rejects` per line, sorted.
+fn verdicts_text(verdicts: &[(PathBuf, bool, (bool, String))]) -> String {
+    let mut lines: Vec<String> = verdicts
+        .iter()
+        .map(|(path, _, (server, _))| format!("{} {}", relative(path), verdict(*server)))
+        .collect();
+    lines.sort();
+    format!(
+        "# The real kube-apiserver's verdict on each file of tests/corpus (server-side apply, dryRun=All,\n\
+         # fieldValidation=Strict), written by tests/apiserver_oracle.rs with KFORGE_UPDATE_VERDICTS=1.\n\
+         # scripts/bench.sh scores kforge validate and kubeconform against it.\n{}\n",
+        lines.join("\n")
+    )
+}
 
 fn corpus_files() -> Vec<PathBuf> {
     let mut files = common::corpus("valid");
@@ -504,6 +523,22 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
             .collect()
     });
 
+    let text = verdicts_text(&verdicts);
+    let path = Path::new(ROOT).join(VERDICTS);
+    if std::env::var_os("KFORGE_UPDATE_VERDICTS").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let semantic = verdicts
+        .iter()
+        .filter(|(p, _, _)| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.starts_with("# expect: semantic "))
+        })
+        .count();
+    println!(
+        "corpus files whose refusal needs a rule beyond the schema (`# expect: semantic`): {semantic}"
+    );
+
     let known = known_disagreements();
     let mut found = BTreeMap::new();
     let mut reasons = BTreeMap::new();
@@ -542,4 +577,96 @@ fn kforge_validate_and_the_api_server_agree_on_the_corpus_except_the_known_cases
         }
     }
     assert!(changes.is_empty(), "{}", changes.join("\n"));
+    assert!(
+        committed == text,
+        "{VERDICTS} is stale: rerun this test with KFORGE_UPDATE_VERDICTS=1 and commit it"
+    );
+}
+
+// ------------------------------------------------------------------------------ kforge init ---
+
+/// A Pod made of a workload's pod template, as its controller would create it: Pod Security
+/// admission enforces on Pods, and only warns about the workloads that hold them.
+fn pod_of(workload: &Value) -> Option<Value> {
+    let template = workload["spec"]["template"].as_mapping()?;
+    let name = workload["metadata"]["name"].as_str()?;
+    let mut pod: Value = serde_yaml::from_str("{apiVersion: v1, kind: Pod}").unwrap();
+    pod["metadata"] = serde_yaml::from_str(&format!(
+        "{{name: {name}-pod, namespace: {}}}",
+        workload["metadata"]["namespace"].as_str()?
+    ))
+    .unwrap();
+    pod["spec"] = template.get("spec")?.clone();
+    Some(pod)
+}
+
+#[test]
+#[ignore = "needs kube-apiserver: run scripts/test.sh"]
+fn a_fresh_init_is_accepted_with_its_namespace_pod_security_labels_in_force() {
+    // A server of its own: the starter's namespace must carry exactly its own labels.
+    let server = ApiServer::start();
+    install_crds(&server);
+    let dir = tempfile::tempdir().unwrap();
+    for args in [&["init"][..], &["render"]] {
+        let run = common::run_kforge(dir.path(), args, &[], None);
+        assert_eq!(run.code, 0, "kforge {args:?}: {}", run.stderr);
+    }
+    let mut namespaces = Vec::new();
+    let mut objects = Vec::new();
+    for path in yaml_files(&dir.path().join("out/starter/base")) {
+        for object in documents(&std::fs::read_to_string(&path).unwrap()) {
+            match object["kind"].as_str() {
+                _ if not_an_api_object(&object).is_some() => {}
+                Some("Namespace") => namespaces.push(object),
+                _ => objects.push(object),
+            }
+        }
+    }
+    assert_eq!(namespaces.len(), 1, "the starter has one namespace");
+    let namespace = namespaces[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        namespaces[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"].as_str(),
+        Some("restricted")
+    );
+    // The namespace for real, with its labels, and the ServiceAccount a cluster would add.
+    let account: Value = serde_yaml::from_str(&format!(
+        "{{apiVersion: v1, kind: ServiceAccount, metadata: {{name: default, namespace: {namespace}}}}}"
+    ))
+    .unwrap();
+    apply_for_real(&server, &as_list(&namespaces), "the starter's namespace");
+    apply_for_real(&server, &as_list(&[account]), "the default ServiceAccount");
+
+    let out = server.kubectl(DRY_RUN, Some(as_list(&objects).as_bytes()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(reported(&out.stdout), objects.len(), "{stderr}");
+    assert!(
+        !stderr.contains("PodSecurity"),
+        "the workloads meet the namespace's level: {stderr}"
+    );
+
+    // Pods as the controllers would make them: admitted under `enforce: restricted`.
+    let pods: Vec<Value> = objects.iter().filter_map(pod_of).collect();
+    assert!(!pods.is_empty(), "the starter has a workload");
+    let out = server.kubectl(DRY_RUN, Some(as_list(&pods).as_bytes()));
+    assert!(
+        out.status.success() && reported(&out.stdout) == pods.len(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The labels are in force: the same Pod as root is refused.
+    let mut root = pods[0].clone();
+    root["metadata"]["name"] = Value::from("as-root");
+    for container in root["spec"]["containers"].as_sequence_mut().unwrap() {
+        container["securityContext"]["runAsNonRoot"] = Value::from(false);
+    }
+    let out = server.kubectl(DRY_RUN, Some(as_list(&[root]).as_bytes()));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("violates PodSecurity \"restricted"),
+        "a root pod must be refused in {namespace}: {stderr}"
+    );
 }

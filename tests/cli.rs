@@ -635,24 +635,85 @@ fn the_example_blueprints_carry_the_schema_modeline() {
 }
 
 #[test]
-fn init_creates_a_starter_that_renders() {
+fn init_creates_a_starter_that_renders_without_a_warning() {
     let repo = Repo::new();
     fs::remove_dir(repo.path().join("blueprints")).unwrap();
-    assert_eq!(repo.kforge(&["init"]).code, 0);
+    let run = repo.kforge(&["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for file in [
+        "blueprints/starter.yaml",
+        "schemas/blueprint.schema.json",
+        ".sops.yaml",
+        ".gitignore",
+        ".github/workflows/kforge.yaml",
+    ] {
+        assert!(repo.path().join(file).is_file(), "{file}");
+    }
     let run = repo.kforge(&["render"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        repo.path()
-            .join("out/starter/base/web/deployment-web.yaml")
-            .exists()
+        !run.stderr.to_lowercase().contains("warning") && !run.stdout.contains("warning"),
+        "the first render is clean:\n{}{}",
+        run.stdout,
+        run.stderr
     );
-    assert_eq!(repo.kforge(&["init"]).code, 2, "init never overwrites");
+    let base = repo.path().join("out/starter/base");
+    assert!(base.join("web/deployment-web.yaml").exists());
+    let namespace = fs::read_to_string(base.join("_cluster/namespace-web.yaml")).unwrap();
+    assert!(namespace.contains("pod-security.kubernetes.io/enforce: restricted"));
+    let run = repo.kforge(&["validate", "out/starter/base"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.ends_with(" objects: 0 errors, 0 warnings\n")
+            || run.stderr.ends_with(" objects: 0 errors, 0 warnings\n"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    let run = repo.kforge(&["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stderr.to_lowercase().contains("warning"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        repo.kforge(&["init"]).code,
+        2,
+        "init never overwrites a blueprint"
+    );
+}
+
+#[test]
+fn init_keeps_a_repository_s_own_gitignore() {
+    let repo = Repo::new();
+    fs::remove_dir(repo.path().join("blueprints")).unwrap();
+    repo.write(".gitignore", "target/\n");
+    let run = repo.kforge(&["init"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        fs::read_to_string(repo.path().join(".gitignore")).unwrap(),
+        "target/\n"
+    );
+    assert!(
+        run.stderr.contains("kept ./.gitignore as they were"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.path().join(".sops.yaml").is_file());
 }
 
 #[test]
 fn help_shows_an_example_per_command() {
     let repo = Repo::new();
-    for command in ["render", "check", "schema", "init", "completions"] {
+    for command in [
+        "render",
+        "check",
+        "schema",
+        "explain",
+        "init",
+        "completions",
+    ] {
         let run = repo.kforge(&[command, "--help"]);
         assert_eq!(run.code, 0);
         assert!(

@@ -1,9 +1,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The validation corpus: `tests/corpus/valid/` must pass `kforge validate`; every file of
 //! `tests/corpus/invalid/` holds one defect and declares the finding it must produce on its
-//! first line (`# expect: RULE PATH`, `-` for no path; a `.expect` sidecar for JSON files).
+//! first line (`# expect: RULE PATH`, `-` for no path; a `.expect` sidecar for JSON files),
+//! and, for the API server's semantic rules, its exact message (`# message: TEXT`).
 //! Held against `kubernetes-validate --strict -k 1.33`: what it rejects kforge rejects, what it
-//! accepts kforge accepts, except the cases marked `# kubernetes-validate: misses (why)`. That
+//! accepts kforge accepts, except the cases marked `# kubernetes-validate: misses (why)` (a
+//! semantic rule of the API server) and `# kubernetes-validate: refuses (why)` (a field the
+//! server defaults though the schema requires it). That
 //! comparison needs the tool, so a plain `cargo test` ignores it and `scripts/test.sh` runs it.
 
 use std::collections::BTreeMap;
@@ -33,12 +36,32 @@ fn expectation(path: &Path) -> (String, String) {
     (rule.to_owned(), field.to_owned())
 }
 
+/// The exact message a case declares, if it declares one.
+fn expected_message(path: &Path) -> Option<String> {
+    header(path)
+        .lines()
+        .find_map(|l| l.strip_prefix("# message: "))
+        .map(str::to_owned)
+}
+
 fn missed_by_kubernetes_validate(path: &Path) -> bool {
     header(path).contains("# kubernetes-validate: misses")
 }
 
 /// Exit code and (rule, path) of every error finding of `kforge validate --output json`.
 fn kforge(path: &Path) -> (i32, Vec<(String, String)>) {
+    let (code, findings) = kforge_messages(path);
+    (
+        code,
+        findings
+            .into_iter()
+            .map(|(rule, path, _)| (rule, path))
+            .collect(),
+    )
+}
+
+/// Exit code and (rule, path, message) of every error finding.
+fn kforge_messages(path: &Path) -> (i32, Vec<(String, String, String)>) {
     let output = Command::new(env!("CARGO_BIN_EXE_kforge"))
         .args(["validate", "--output", "json"])
         .arg(path)
@@ -60,6 +83,7 @@ fn kforge(path: &Path) -> (i32, Vec<(String, String)>) {
             (
                 f["rule"].as_str().unwrap().to_owned(),
                 f["path"].as_str().unwrap_or_default().to_owned(),
+                f["message"].as_str().unwrap_or_default().to_owned(),
             )
         })
         .collect();
@@ -70,6 +94,19 @@ fn kforge(path: &Path) -> (i32, Vec<(String, String)>) {
 fn the_corpus_is_big_enough() {
     assert!(corpus("invalid").len() >= 40);
     assert!(corpus("valid").len() >= 20);
+}
+
+/// Acceptance 2 of issue 19: each semantic rule has a firing case with its exact message.
+#[test]
+fn every_semantic_case_declares_its_message() {
+    let semantic: Vec<PathBuf> = corpus("invalid")
+        .into_iter()
+        .filter(|p| expectation(p).0 == "semantic")
+        .collect();
+    assert!(semantic.len() >= 40, "{}", semantic.len());
+    for path in &semantic {
+        assert!(expected_message(path).is_some(), "{}", path.display());
+    }
 }
 
 #[test]
@@ -84,14 +121,21 @@ fn every_valid_manifest_passes() {
 fn every_invalid_manifest_fails_with_exactly_its_declared_finding() {
     for path in corpus("invalid") {
         let (rule, field) = expectation(&path);
-        let (code, findings) = kforge(&path);
+        let (code, findings) = kforge_messages(&path);
         let expected_code = if rule == "invalid-manifest" { 2 } else { 1 };
+        let places: Vec<(String, String)> = findings
+            .iter()
+            .map(|(rule, path, _)| (rule.clone(), path.clone()))
+            .collect();
         assert_eq!(
-            (code, findings),
+            (code, places),
             (expected_code, vec![(rule, field)]),
-            "{}",
+            "{}: {findings:?}",
             path.display()
         );
+        if let Some(message) = expected_message(&path) {
+            assert_eq!(findings[0].2, message, "{}", path.display());
+        }
     }
 }
 
@@ -131,11 +175,18 @@ fn kforge_agrees_with_kubernetes_validate_except_where_it_misses_a_defect() {
     let verdicts = kubernetes_validate(&tool, &all);
     let mut disagreements = Vec::new();
     for path in &valid {
-        if verdicts[path] {
-            disagreements.push(format!(
+        // A valid file the schema alone refuses: a field the API server defaults.
+        let refused = header(path).contains("# kubernetes-validate: refuses");
+        match (verdicts[path], refused) {
+            (true, false) => disagreements.push(format!(
                 "{}: kubernetes-validate rejects it, kforge accepts it",
                 path.display()
-            ));
+            )),
+            (false, true) => disagreements.push(format!(
+                "{}: marked as refused, but kubernetes-validate accepts it",
+                path.display()
+            )),
+            _ => {}
         }
     }
     for path in &invalid {

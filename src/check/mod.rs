@@ -1,5 +1,6 @@
-//! Stage 2, check: the rules of BLUEPRINT.md that a schema cannot say — names, references
-//! between parts of the blueprint, storage bindings, the cluster's network plan.
+//! Stage 2, check: the rules of the blueprint format (docs/blueprint.md) that a schema
+//! cannot say — names, references between parts of the blueprint, storage bindings, the
+//! cluster's network plan.
 //!
 //! Architecture invariant: checks only read the blueprint and its spans; they build nothing.
 //! A blueprint that passes every check expands without errors about its own content.

@@ -1,4 +1,4 @@
-//! The exit codes of CLI.md, defined once for every command.
+//! The exit codes README's "Commands" section lists, defined once for every command.
 
 use std::process::ExitCode;
 

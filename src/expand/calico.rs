@@ -13,7 +13,7 @@ use crate::model::calico::{
     NetworkPolicySpec, PolicyType, Port, Protocol, Rule,
 };
 
-/// The namespace the seeds' ingress-nginx controller runs in.
+/// The namespace the ingress-nginx controller runs in (its upstream manifests' default).
 pub const INGRESS_CONTROLLER_NAMESPACE: &str = "ingress-nginx";
 /// App policies come before the namespace's catch-all deny.
 const APP_ORDER: f64 = 100.0;

@@ -1,4 +1,5 @@
-//! The serde types of the blueprint format v1alpha1 (`BLUEPRINT.md` of the shared notes).
+//! The serde types of the blueprint format v1alpha1. Their doc comments are the format's
+//! reference: `kforge explain` prints them and `docs/blueprint.md` is generated from them.
 //!
 //! Every struct denies unknown fields; the JSON Schema in `schemas/` is derived from these
 //! types, so a doc comment here is also the hover text an editor shows.
@@ -21,7 +22,9 @@ pub struct Blueprint {
     pub api_version: ApiVersion,
     /// Always `Blueprint`.
     pub kind: BlueprintKind,
+    /// The blueprint's name and the labels every generated object carries.
     pub metadata: Metadata,
+    /// What the platform holds: namespaces, storage, config, apps, cluster nodes, delivery.
     pub spec: Spec,
 }
 
@@ -39,9 +42,11 @@ pub enum BlueprintKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Metadata {
-    /// DNS-1123 label; names the output directory `out/<name>/`.
+    /// The blueprint's name (DNS-1123 label): the output goes to `out/<name>/<env>/` and every
+    /// object gets the label `app.kubernetes.io/part-of: <name>`.
+    #[schemars(example = &"platform")]
     pub name: String,
-    /// Added to every generated object.
+    /// Labels added to every generated object, e.g. {team: platform}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: StringMap,
 }
@@ -49,20 +54,37 @@ pub struct Metadata {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Spec {
-    /// Kubernetes minor version the output targets, e.g. "1.33". Quote it.
+    /// The Kubernetes minor version the output targets (`1.33` to `1.35`), e.g. "1.33"; quote it,
+    /// or YAML reads 1.30 as the number 1.3. Objects are validated against that version's
+    /// schemas and namespaces get its `pod-security.kubernetes.io/*-version` labels. Default `1.33`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"1.33")]
     pub kubernetes_version: Option<String>,
-    /// Nodes and kubeadm settings of the cluster (network plan, bootstrap).
+    /// The cluster's nodes and kubeadm settings. Expands into per-node files under
+    /// `out/<blueprint>/<env>/nodes/` (cloud-init user-data, `bootstrap.sh`, `kubeadm.yaml`, the
+    /// CNI manifest) plus the cluster CA and bootstrap token, sealed like a Secret; requires
+    /// `spec.encryption`. `kforge nodes` lists what each node runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<Cluster>,
+    /// Namespaces kforge creates, with their quota, limits, isolation and labels. A namespace an
+    /// app or claim names but this list lacks is created with defaults.
+    /// Expands into: a Namespace (with `pod-security.kubernetes.io` labels), ResourceQuota,
+    /// LimitRange and Calico NetworkPolicy per entry.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<Namespace>,
+    /// StorageClasses, static PersistentVolumes and standalone PersistentVolumeClaims.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Storage>,
+    /// Standalone ConfigMaps that several apps can `uses`. An app's own settings belong in
+    /// `apps.config` instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config_maps: Vec<ConfigMap>,
+    /// Standalone Secrets that several apps can `uses`; each value comes from a literal, an
+    /// environment variable or a file. Written to `out/` only SOPS-encrypted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<Secret>,
+    /// The workloads: one entry per app expands into its workload (Deployment by default), Service,
+    /// ConfigMap, Secret, Ingress, NetworkPolicy, RBAC, HPA and PDB as its fields ask.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub apps: Vec<App>,
     /// Curated bundles (logging, monitoring, ingress controller, ...).
@@ -71,15 +93,20 @@ pub struct Spec {
     /// Cluster-wide Calico defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_policy: Option<NetworkPolicyDefaults>,
-    /// SOPS/age recipients for every Secret.
+    /// The age recipients every Secret in `out/` is SOPS-encrypted for. Without them (and without a
+    /// `.sops.yaml` rule for the output path) a blueprint with Secrets does not render: kforge never
+    /// writes a Secret in plain text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<Encryption>,
     /// Flux / Argo CD objects that deploy the output.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery: Option<Delivery>,
-    /// Raw manifest files (relative to the blueprint), merged in and validated like the rest.
+    /// Raw manifest files (paths relative to the blueprint), added to the output as they are and
+    /// validated, cross-checked and linted like the generated objects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["manifests/cert-manager-issuer.yaml"])]
     pub resources: Vec<String>,
+    /// Lint rules switched off for the whole blueprint (`kforge rules` lists them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lint: Option<LintSettings>,
 }
@@ -89,24 +116,44 @@ pub struct Spec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Cluster {
+    /// The cluster's name (kubeadm `clusterName`), e.g. `lab`.
+    #[schemars(example = &"lab")]
     pub name: String,
-    /// kubelet/kubeadm/kubectl version installed on the nodes, e.g. 1.33.4.
+    /// The kubelet, kubeadm and kubectl version the node script installs (a full version), e.g.
+    /// `1.33.4`; its minor should match `spec.kubernetesVersion`.
+    #[schemars(example = &"1.33.4")]
     pub version: String,
-    /// host:port of the API server, e.g. 192.168.56.3:6443.
+    /// `host:port` of the API server that nodes join (kubeadm `controlPlaneEndpoint`), e.g.
+    /// `192.168.56.3:6443`; the first control-plane node's address unless a load balancer fronts it.
+    #[schemars(example = &"192.168.56.3:6443")]
     pub control_plane_endpoint: String,
-    /// kubeadm networking.podSubnet and the CNI pool.
+    /// The pod network (kubeadm `networking.podSubnet` and the CNI's pool), e.g. `10.244.0.0/16`;
+    /// must not overlap `serviceCIDR` or a node address.
     #[serde(rename = "podCIDR")]
+    #[schemars(example = &"10.244.0.0/16")]
     pub pod_cidr: String,
+    /// kubeadm networking.serviceSubnet: the range Service ClusterIPs come from. Must not overlap
+    /// `podCIDR` or a node address.
     #[serde(rename = "serviceCIDR", default = "default_service_cidr")]
     pub service_cidr: String,
+    /// The pod network: `calico` (an operator `Installation` with `podCIDR` as its pool) or
+    /// `flannel` (its ConfigMap with `podCIDR` as the network).
     #[serde(default)]
     pub cni: Cni,
+    /// The CNI release the node script installs, e.g. `v3.29.1` for Calico; default: the version
+    /// kforge pins for the chosen CNI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"v3.29.1")]
     pub cni_version: Option<String>,
+    /// The container runtime the nodes install and kubelet talks to.
     #[serde(default)]
     pub runtime: Runtime,
+    /// kubelet and containerd cgroup driver; `systemd` on systemd hosts (kubeadm's default).
     #[serde(default)]
     pub cgroup_driver: CgroupDriver,
+    /// Every machine of the cluster. The first `control-plane` node runs `kubeadm init`, the others
+    /// join. Each expands into `out/<blueprint>/<env>/nodes/<node>/` (cloud-init user-data,
+    /// `bootstrap.sh`, `kubeadm.yaml`).
     pub nodes: Vec<Node>,
 }
 
@@ -140,15 +187,24 @@ pub enum CgroupDriver {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Node {
+    /// The node's hostname and Kubernetes node name (DNS-1123), e.g. `k8s-master`.
+    #[schemars(example = &"k8s-master")]
     pub name: String,
+    /// `control-plane` (runs the API server; the first one initialises the cluster) or `worker`.
     pub role: NodeRole,
-    /// Becomes the kubelet node-ip.
+    /// The node's IP address: kubelet's `--node-ip` and, for a control-plane node, the API server's
+    /// advertise address.
+    #[schemars(example = &"192.168.56.3")]
     pub address: String,
-    /// NIC to use (the VirtualBox two-NIC case).
+    /// The network interface that carries `address` (the second NIC of a VirtualBox VM), e.g.
+    /// `enp0s8`: the node script checks that it holds the address, and Flannel is pinned to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"enp0s8")]
     pub interface: Option<String>,
+    /// Kubernetes labels kubelet registers the node with (`--node-labels`), e.g. {disk: ssd}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: StringMap,
+    /// Taints kubelet registers the node with (kubeadm `nodeRegistration.taints`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub taints: Vec<Taint>,
 }
@@ -163,9 +219,14 @@ pub enum NodeRole {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Taint {
+    /// The taint's key, e.g. `dedicated`.
+    #[schemars(example = &"dedicated")]
     pub key: String,
+    /// The taint's value, e.g. `gpu`; none for a key-only taint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"gpu")]
     pub value: Option<String>,
+    /// What the taint does to pods that do not tolerate it.
     pub effect: TaintEffect,
 }
 
@@ -181,17 +242,24 @@ pub enum TaintEffect {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Namespace {
+    /// The namespace's name (DNS-1123 label), e.g. `web`.
+    #[schemars(example = &"web")]
     pub name: String,
+    /// Labels on the Namespace object, besides kforge's own and the Pod Security ones.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: StringMap,
+    /// Annotations on the Namespace object.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: StringMap,
-    /// ResourceQuota `.spec.hard`, e.g. {requests.cpu: "4", pods: "50"}.
+    /// A ResourceQuota `<namespace>` with this `.spec.hard`, e.g. {requests.cpu: "4", pods: "50"}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quota: BTreeMap<String, Quantity>,
-    /// LimitRange of type Container.
+    /// A LimitRange `<namespace>` of type Container: default requests and limits, and bounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// Namespace-wide network isolation, as a Calico NetworkPolicy `default-deny` in
+    /// the namespace selecting every pod: `none` (nothing), `default-deny` (ingress denied unless an app's
+    /// `network` rules allow it), `strict` (ingress and egress denied, DNS to kube-system allowed).
     #[serde(default)]
     pub isolation: Isolation,
 }
@@ -199,12 +267,16 @@ pub struct Namespace {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Limits {
+    /// Default limits for containers that set none, e.g. {cpu: 500m, memory: 256Mi}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub default: BTreeMap<String, Quantity>,
+    /// Default requests for containers that set none, e.g. {cpu: 100m, memory: 128Mi}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub default_request: BTreeMap<String, Quantity>,
+    /// The largest limit a container may set, per resource.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub max: BTreeMap<String, Quantity>,
+    /// The smallest request a container may set, per resource.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub min: BTreeMap<String, Quantity>,
 }
@@ -225,12 +297,13 @@ pub enum Isolation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Storage {
+    /// StorageClasses (storage.k8s.io/v1), by provisioner or the `nfs` shortcut.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<StorageClass>,
-    /// Static PersistentVolumes; exactly one source each.
+    /// Static PersistentVolumes, each with exactly one source (`local`, `hostPath`, `nfs`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<PersistentVolume>,
-    /// Standalone PersistentVolumeClaims, shared by apps.
+    /// Standalone PersistentVolumeClaims that apps mount with `volumes.claim`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub claims: Vec<Claim>,
 }
@@ -238,21 +311,32 @@ pub struct Storage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct StorageClass {
+    /// The StorageClass name that claims and volumes refer to, e.g. `nfs-client`.
+    #[schemars(example = &"nfs-client")]
     pub name: String,
     /// Shortcut for provisioner nfs.csi.k8s.io with server and share parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nfs: Option<NfsClass>,
+    /// The CSI driver or provisioner, e.g. `rancher.io/local-path`; exactly one of this and `nfs`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"rancher.io/local-path")]
     pub provisioner: Option<String>,
+    /// Parameters handed to the provisioner.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub parameters: StringMap,
+    /// What happens to a provisioned volume when its claim is deleted.
     #[serde(default)]
     pub reclaim_policy: ReclaimPolicy,
+    /// When volumes are provisioned and bound: at once, or when the first pod that uses the claim
+    /// is scheduled (needed for node-local storage).
     #[serde(default)]
     pub volume_binding_mode: VolumeBindingMode,
+    /// Whether claims of this class may grow after creation.
     #[serde(default)]
     pub allow_volume_expansion: bool,
+    /// Mount options of provisioned volumes, e.g. [nfsvers=4.1].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["nfsvers=4.1"])]
     pub mount_options: Vec<String>,
     /// Marks the class as the cluster default; at most one class may.
     #[serde(default)]
@@ -262,7 +346,11 @@ pub struct StorageClass {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NfsClass {
+    /// The NFS server's host name or address, e.g. `192.168.56.10`.
+    #[schemars(example = &"192.168.56.10")]
     pub server: String,
+    /// The exported directory, e.g. `/srv/nfs`.
+    #[schemars(example = &"/srv/nfs")]
     pub share: String,
 }
 
@@ -308,22 +396,33 @@ fn default_access_modes() -> Vec<AccessMode> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PersistentVolume {
+    /// The PersistentVolume name (cluster-scoped), e.g. `web-content`.
+    #[schemars(example = &"web-content")]
     pub name: String,
+    /// The volume's size, e.g. `5Gi`.
+    #[schemars(example = &"5Gi")]
     pub capacity: Quantity,
+    /// How the volume may be mounted.
     #[serde(default = "default_access_modes")]
     pub access_modes: Vec<AccessMode>,
+    /// What happens to the volume when its claim is deleted; `Retain` keeps the data.
     #[serde(default = "retain")]
     pub reclaim_policy: ReclaimPolicy,
     /// May name a class that is not in `classes` (a manual class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"manual")]
     pub storage_class: Option<String>,
+    /// Mount options, e.g. [nfsvers=4.1].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["nfsvers=4.1"])]
     pub mount_options: Vec<String>,
     /// A local disk on one node; adds node affinity to that node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local: Option<LocalSource>,
+    /// A directory on the node that runs the pod (single-node and test clusters only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_path: Option<HostPathSource>,
+    /// An NFS export.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nfs: Option<NfsSource>,
 }
@@ -335,25 +434,36 @@ fn retain() -> ReclaimPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LocalSource {
+    /// The disk's mount point on the node, e.g. `/mnt/disks/ssd1`.
+    #[schemars(example = &"/mnt/disks/ssd1")]
     pub path: String,
     /// The node that holds the disk.
+    #[schemars(example = &"k8s-worker1")]
     pub node: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HostPathSource {
+    /// The directory on the node, e.g. `/data/web`.
+    #[schemars(example = &"/data/web")]
     pub path: String,
     /// The hostPath type, e.g. DirectoryOrCreate.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"DirectoryOrCreate")]
     pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NfsSource {
+    /// The NFS server's host name or address.
+    #[schemars(example = &"192.168.56.10")]
     pub server: String,
+    /// The exported directory, e.g. `/srv/nfs/web`.
+    #[schemars(example = &"/srv/nfs/web")]
     pub path: String,
+    /// Mount the export read-only.
     #[serde(default)]
     pub read_only: bool,
 }
@@ -361,17 +471,25 @@ pub struct NfsSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Claim {
+    /// The PersistentVolumeClaim name, referred to by `apps.volumes.claim`.
+    #[schemars(example = &"shared-content")]
     pub name: String,
+    /// The claim's namespace; apps that mount it must be in the same one.
     #[serde(default = "default_namespace")]
     pub namespace: String,
     /// A class in `storage.classes`, or the class of a static volume. Default: the default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"nfs-client")]
     pub storage_class: Option<String>,
+    /// The requested size, e.g. `1Gi`.
+    #[schemars(example = &"1Gi")]
     pub size: Quantity,
+    /// How the claim may be mounted.
     #[serde(default = "default_access_modes")]
     pub access_modes: Vec<AccessMode>,
     /// Bind to this static PersistentVolume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"web-content")]
     pub volume_name: Option<String>,
 }
 
@@ -384,9 +502,13 @@ pub fn default_namespace() -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigMap {
+    /// The ConfigMap name, referred to by `apps.uses.configMap`.
+    #[schemars(example = &"app-settings")]
     pub name: String,
+    /// The ConfigMap's namespace; apps that use it must be in the same one.
     #[serde(default = "default_namespace")]
     pub namespace: String,
+    /// Plain key-value entries, e.g. {LOG_LEVEL: info}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub data: StringMap,
     /// File contents, inline or `{fromFile: path}` relative to the blueprint.
@@ -406,18 +528,24 @@ pub enum FileContent {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FromFile {
     /// Path relative to the blueprint file.
+    #[schemars(example = &"files/nginx.conf")]
     pub from_file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Secret {
+    /// The Secret name, referred to by `apps.uses.secret` and `apps.ingress.tls.secretName`.
+    #[schemars(example = &"db-credentials")]
     pub name: String,
+    /// The Secret's namespace; apps that use it must be in the same one.
     #[serde(default = "default_namespace")]
     pub namespace: String,
     /// Opaque, kubernetes.io/tls, kubernetes.io/dockerconfigjson, ...
     #[serde(default = "opaque", rename = "type")]
     pub kind: String,
+    /// Key -> where its value comes from; every value lands base64-encoded in the Secret's `data`,
+    /// which kforge writes SOPS-encrypted.
     pub data: BTreeMap<String, SecretSource>,
 }
 
@@ -434,9 +562,11 @@ pub struct SecretSource {
     pub value: Option<String>,
     /// The name of an environment variable read at render time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"DB_PASSWORD")]
     pub from_env: Option<String>,
     /// A file relative to the blueprint, read at render time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"secrets/db-password")]
     pub from_file: Option<String>,
 }
 
@@ -445,88 +575,146 @@ pub struct SecretSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct App {
-    /// The app's name (label app.kubernetes.io/name); names its objects.
+    /// The app's name (DNS-1123 label): its workload, Service, ConfigMap `<app>-config`, Secret
+    /// `<app>-secret`, Ingress, policies and autoscaler are named after it, and its pods carry
+    /// `app.kubernetes.io/name: <app>`.
+    #[schemars(example = &"web")]
     pub name: String,
+    /// The app's namespace; created with defaults when `spec.namespaces` does not list it.
     #[serde(default = "default_namespace")]
     pub namespace: String,
+    /// The kind of workload the app expands into. `StatefulSet` also gets a headless Service
+    /// (`<app>-headless`, unless the app's own Service is headless) and turns sized `volumes`
+    /// into volumeClaimTemplates; `DaemonSet` runs one pod per node; `Job` and `CronJob` run to
+    /// completion (`job`, `schedule`).
     #[serde(default)]
     pub workload: Workload,
+    /// The container image. Pin a tag or digest (lint KF101 warns about `latest` or none),
+    /// e.g. `nginxinc/nginx-unprivileged:1.27.2`.
+    #[schemars(example = &"nginxinc/nginx-unprivileged:1.27.2")]
     pub image: String,
+    /// When kubelet pulls the image; default: Kubernetes' own (`Always` for `latest`, else
+    /// `IfNotPresent`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_pull_policy: Option<PullPolicy>,
-    /// Deployment and StatefulSet only.
+    /// How many pods a Deployment or StatefulSet runs (Kubernetes' default 1). With `autoscale`
+    /// the HPA owns the count and this is ignored (a warning says so).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 2)]
     pub replicas: Option<i32>,
+    /// The container's entrypoint (replaces the image's ENTRYPOINT), e.g. [nginx, -g].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["nginx", "-g", "daemon off;"])]
     pub command: Vec<String>,
+    /// Arguments to the entrypoint (replace the image's CMD).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["--config", "/etc/app/config.yaml"])]
     pub args: Vec<String>,
-    /// Container ports; `name` is required when there is more than one.
+    /// The container's ports. With ports and no `service`, the app gets a ClusterIP Service named
+    /// after it; `name` is required when there is more than one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<Port>,
-    /// Literal environment variables.
+    /// Literal environment variables of the container, e.g. {LOG_LEVEL: info}. Secrets belong in
+    /// `secretEnv`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: StringMap,
-    /// The app's own ConfigMap `<app>-config`.
+    /// The app's own ConfigMap `<app>-config`: `env` becomes environment variables, `files` are
+    /// mounted at `mountPath`. The pods carry a checksum of it, so a change rolls them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<AppConfig>,
-    /// Secret env vars -> Secret `<app>-secret`.
+    /// Secret environment variables: env var name -> where the value comes from. Expands into the
+    /// Secret `<app>-secret` (SOPS-encrypted in `out/`) and a `secretKeyRef` per variable.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub secret_env: BTreeMap<String, SecretSource>,
-    /// Standalone configMaps and secrets the app consumes.
+    /// Standalone ConfigMaps and Secrets (`spec.configMaps`, `spec.secrets`) the app consumes, as
+    /// environment variables (all keys, or some by name) or mounted as files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub uses: Vec<Use>,
+    /// Volumes mounted into the container; each has exactly one source: `claim`, `size` (a claim
+    /// of its own), `hostPath`, `emptyDir` or `downwardAPI`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
+    /// Container requests and limits (quantities such as `100m`, `128Mi`). Lint warns when
+    /// they are missing (KF102).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<Resources>,
+    /// Startup, liveness and readiness probes of the container. Lint warns when a long-running
+    /// app lacks a readiness or liveness probe (KF201).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probes: Option<Probes>,
+    /// The Pod Security profile and the container's security settings; absent means `restricted`:
+    /// `runAsNonRoot`, `allowPrivilegeEscalation: false`, `capabilities.drop: [ALL]`, `seccompProfile:
+    /// RuntimeDefault`, `readOnlyRootFilesystem: true` and an `emptyDir` at `/tmp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_context: Option<SecurityContext>,
+    /// Run in the node's network namespace (pod `hostNetwork`); needs `securityContext.profile:
+    /// privileged`.
     #[serde(default)]
     pub host_network: bool,
+    /// Share the node's process namespace (pod `hostPID`); needs `securityContext.profile:
+    /// privileged`.
     #[serde(default, rename = "hostPID")]
     pub host_pid: bool,
+    /// Share the node's IPC namespace (pod `hostIPC`); needs `securityContext.profile:
+    /// privileged`.
     #[serde(default, rename = "hostIPC")]
     pub host_ipc: bool,
+    /// Node labels the pods must run on (pod `nodeSelector`), e.g. {disk: ssd}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_selector: StringMap,
+    /// Taints the pods tolerate (pod `tolerations`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tolerations: Vec<Toleration>,
-    /// DaemonSet: tolerate the control-plane taints.
+    /// DaemonSet only: also run on control-plane nodes, by tolerating their
+    /// `node-role.kubernetes.io/control-plane` taint.
     #[serde(default)]
     pub run_on_control_plane: bool,
+    /// Annotations on the pod template (not on the workload), e.g. for a metrics scraper.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pod_annotations: StringMap,
-    /// Default: a ClusterIP Service when the app has ports.
+    /// The app's Service, named after it. Default: a ClusterIP Service on the app's ports when it
+    /// has any; `type: None` for none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceSpec>,
+    /// An Ingress (networking.k8s.io/v1) named after the app, routing hosts and paths to its
+    /// Service; needs ports and a Service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<IngressSpec>,
-    /// Calico NetworkPolicy selecting this app.
+    /// A Calico NetworkPolicy (projectcalico.org/v3) named after the app, selecting its pods: who
+    /// may connect (`ingress`), who may not (`deny`) and, when given, where it may connect
+    /// (`egress`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
-    /// ServiceAccount `<app>` plus Role/RoleBinding and/or ClusterRole/ClusterRoleBinding.
+    /// A ServiceAccount `<app>` the pods run as, plus a Role and RoleBinding for `rules` and a
+    /// ClusterRole and ClusterRoleBinding `<namespace>-<app>` for `clusterRules`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rbac: Option<Rbac>,
-    /// HorizontalPodAutoscaler (autoscaling/v2).
+    /// A HorizontalPodAutoscaler (autoscaling/v2) named after the app, scaling its Deployment or
+    /// StatefulSet on CPU and/or memory utilisation (of the requests). The workload then leaves
+    /// `replicas` to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscale: Option<Autoscale>,
-    /// PodDisruptionBudget (policy/v1).
+    /// A PodDisruptionBudget (policy/v1) named after the app, limiting how many of its pods a
+    /// node drain may evict at once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disruption: Option<Disruption>,
+    /// How the workload replaces its pods on update (`strategy` of a Deployment,
+    /// `updateStrategy` of a StatefulSet or DaemonSet).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<Strategy>,
-    /// The kubernetes.io/change-cause annotation.
+    /// Recorded as the workload's `kubernetes.io/change-cause` annotation (shown by `kubectl
+    /// rollout history`), e.g. `nginx 1.27.2`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"nginx 1.27.2")]
     pub change_cause: Option<String>,
-    /// CronJob only: a five-field cron expression.
+    /// CronJob only: when it runs, a five-field cron expression, e.g. `*/5 * * * *`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"*/5 * * * *")]
     pub schedule: Option<String>,
-    /// Job and CronJob settings.
+    /// Job and CronJob settings: completions, parallelism, retries, deadlines, restart policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job: Option<JobSpec>,
+    /// Lint findings accepted for this app, each with a reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lint: Option<AppLint>,
 }
@@ -570,11 +758,16 @@ pub enum PullPolicy {
 pub struct Port {
     /// IANA-style port name (at most 15 characters); required when the app has several ports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"http")]
     pub name: Option<String>,
+    /// The container port, e.g. `8080`.
+    #[schemars(example = 8080)]
     pub port: u16,
     /// The Service port, when it differs from the container port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 80)]
     pub service_port: Option<u16>,
+    /// The port's protocol.
     #[serde(default)]
     pub protocol: Protocol,
 }
@@ -627,11 +820,14 @@ pub struct AppConfig {
     pub env: StringMap,
     /// Prefix added to every `env` key (envFrom prefix), e.g. MARIADB_.
     #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(example = &"MARIADB_")]
     pub env_prefix: String,
     /// Files mounted at `mountPath`: inline text or `{fromFile: path}`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, FileContent>,
+    /// Where the `files` are mounted (a directory), e.g. `/etc/nginx/conf.d`; required with `files`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"/etc/nginx/conf.d")]
     pub mount_path: Option<String>,
 }
 
@@ -639,20 +835,28 @@ pub struct AppConfig {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Use {
+    /// A ConfigMap of `spec.configMaps` in the app's namespace; exactly one of this and `secret`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"app-settings")]
     pub config_map: Option<String>,
+    /// A Secret of `spec.secrets` in the app's namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"db-credentials")]
     pub secret: Option<String>,
     /// Env var name -> key. Without `env` and `mountPath`, every key becomes an env var (envFrom).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: StringMap,
     /// Prefix for envFrom.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"DB_")]
     pub env_prefix: Option<String>,
+    /// Mount the keys as files in this directory, e.g. `/etc/app/tls`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"/etc/app")]
     pub mount_path: Option<String>,
     /// Only these keys are mounted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["tls.crt", "tls.key"])]
     pub items: Vec<String>,
 }
 
@@ -667,28 +871,46 @@ impl Use {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Volume {
+    /// The volume's name in the pod (DNS-1123 label); names the app's claim `<app>-<name>`.
+    #[schemars(example = &"data")]
     pub name: String,
+    /// Where the volume is mounted in the container, e.g. `/var/lib/mysql`.
+    #[schemars(example = &"/var/lib/mysql")]
     pub mount_path: String,
+    /// Mount the volume read-only.
     #[serde(default)]
     pub read_only: bool,
+    /// Mount only this path inside the volume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"html")]
     pub sub_path: Option<String>,
-    /// A standalone claim from `storage.claims`.
+    /// Mount the standalone claim of this name (`spec.storage.claims`, same namespace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"shared-content")]
     pub claim: Option<String>,
-    /// A claim owned by the app: a volumeClaimTemplate (StatefulSet) or PVC `<app>-<name>`.
+    /// A claim owned by the app, of this size, e.g. `10Gi`: a volumeClaimTemplate for a
+    /// StatefulSet, else the PersistentVolumeClaim `<app>-<name>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"10Gi")]
     pub size: Option<Quantity>,
+    /// The class of the app's own claim (with `size`); default: the default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"nfs-client")]
     pub storage_class: Option<String>,
+    /// Access modes of the app's own claim (with `size`); default [ReadWriteOnce].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_modes: Vec<AccessMode>,
+    /// A directory on the node; needs `securityContext.profile: privileged` (lint KF306 names
+    /// sensitive paths).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"/var/log")]
     pub host_path: Option<String>,
+    /// A scratch directory that lives as long as the pod, e.g. {} or {medium: Memory}.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_dir: Option<EmptyDir>,
     /// Pod fields exposed as files: labels, annotations, name, namespace.
     #[serde(default, rename = "downwardAPI", skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["labels", "annotations"])]
     pub downward_api: Vec<DownwardField>,
 }
 
@@ -697,8 +919,11 @@ pub struct Volume {
 pub struct EmptyDir {
     /// `Memory` for a tmpfs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"Memory")]
     pub medium: Option<String>,
+    /// The most the volume may hold, e.g. `256Mi`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"256Mi")]
     pub size_limit: Option<Quantity>,
 }
 
@@ -714,8 +939,11 @@ pub enum DownwardField {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Resources {
+    /// What the scheduler reserves, e.g. {cpu: 100m, memory: 128Mi}.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub requests: BTreeMap<String, Quantity>,
+    /// The most the container may use, e.g. {cpu: 500m, memory: 256Mi}; memory over the limit is
+    /// killed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub limits: BTreeMap<String, Quantity>,
 }
@@ -723,10 +951,13 @@ pub struct Resources {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Probes {
+    /// Holds liveness and readiness back until the app has started (slow starters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub startup: Option<Probe>,
+    /// kubelet restarts the container when it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub liveness: Option<Probe>,
+    /// The pod gets no Service traffic while it fails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<Probe>,
 }
@@ -735,31 +966,50 @@ pub struct Probes {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Probe {
+    /// A command run in the container, e.g. [cat, /tmp/healthy]; exit 0 is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = ["cat", "/tmp/healthy"])]
     pub exec: Option<Vec<String>>,
     /// A port of the app, by name or number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"http")]
     pub tcp: Option<PortRef>,
+    /// An HTTP GET on a port of the app; a 2xx or 3xx status is healthy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpProbe>,
+    /// Seconds after start before the first probe; Kubernetes' default 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 5)]
     pub initial_delay_seconds: Option<i32>,
+    /// Seconds between probes; Kubernetes' default 10.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 10)]
     pub period_seconds: Option<i32>,
+    /// Seconds a probe may take; Kubernetes' default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 1)]
     pub timeout_seconds: Option<i32>,
+    /// Failures in a row before the probe gives up; Kubernetes' default 3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 3)]
     pub failure_threshold: Option<i32>,
+    /// Successes in a row after a failure before it counts as healthy; Kubernetes' default 1
+    /// (and 1 is the only value for liveness and startup).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 1)]
     pub success_threshold: Option<i32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HttpProbe {
+    /// The HTTP path the probe requests.
     #[serde(default = "root_path")]
     pub path: String,
+    /// A port of the app, by name or number.
+    #[schemars(example = &"http")]
     pub port: PortRef,
+    /// `HTTP` or `HTTPS`; default `HTTP`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<HttpScheme>,
 }
@@ -793,22 +1043,35 @@ pub struct SecurityContext {
     /// `privileged`. Carried on the workload as the `kforge.io/pod-security-reason`
     /// annotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"the image starts as root to set up its data directory")]
     pub reason: Option<String>,
+    /// Refuse to start a container whose user is root. Default `true` under `restricted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_as_non_root: Option<bool>,
+    /// The user id processes run as, e.g. `101`; default: the image's user. `0` needs `baseline`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 101)]
     pub run_as_user: Option<i64>,
+    /// The group id processes run as; default: the image's group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 101)]
     pub run_as_group: Option<i64>,
     /// Pod-level fsGroup for volume ownership.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 101)]
     pub fs_group: Option<i64>,
+    /// Mount the root filesystem read-only. Default `true` under `restricted` (with an `emptyDir`
+    /// at `/tmp`); set `false` for an image that writes elsewhere.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only_root_filesystem: Option<bool>,
+    /// Run the container privileged (every device and capability); needs `profile: privileged`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileged: Option<bool>,
+    /// Whether a process may gain more privileges than its parent (setuid). Forced `false` under
+    /// `restricted`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_privilege_escalation: Option<bool>,
+    /// Linux capabilities added to or dropped from the container.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
 }
@@ -856,24 +1119,36 @@ impl App {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Capabilities {
+    /// Linux capabilities dropped; kforge drops `ALL` under `restricted` whatever this says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["ALL"])]
     pub drop: Vec<String>,
+    /// Linux capabilities added, e.g. [NET_BIND_SERVICE] (the only one `restricted` allows).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["NET_BIND_SERVICE"])]
     pub add: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Toleration {
+    /// The taint key tolerated; none with `operator: Exists` tolerates every taint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"node-role.kubernetes.io/control-plane")]
     pub key: Option<String>,
+    /// `Equal` (the key and value match; Kubernetes' default) or `Exists` (any value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operator: Option<TolerationOperator>,
+    /// The taint value matched with `Equal`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"gpu")]
     pub value: Option<String>,
+    /// The taint effect tolerated; none tolerates every effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effect: Option<TaintEffect>,
+    /// With `NoExecute`: seconds the pod stays bound after the taint appears.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 300)]
     pub toleration_seconds: Option<i64>,
 }
 
@@ -886,11 +1161,15 @@ pub enum TolerationOperator {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceSpec {
+    /// `ClusterIP` (the default), `NodePort`, `LoadBalancer`, `Headless` (clusterIP None, for
+    /// StatefulSet peers) or `None` (no Service).
     #[serde(default, rename = "type")]
     pub kind: ServiceType,
-    /// Port name (or number) -> node port, NodePort and LoadBalancer only.
+    /// Port name (or number) -> the fixed node port (30000-32767) for `NodePort` and
+    /// `LoadBalancer` Services, e.g. {http: 30080}; ignored with a warning on other types.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_ports: BTreeMap<String, i32>,
+    /// Annotations on the Service, e.g. for a load balancer.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: StringMap,
 }
@@ -921,11 +1200,16 @@ impl ServiceType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressSpec {
+    /// The IngressClass (`ingressClassName`), e.g. `nginx`; default: the cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"nginx")]
     pub class_name: Option<String>,
+    /// The host names and paths routed to the app's Service.
     pub hosts: Vec<IngressHost>,
+    /// TLS for the hosts, with the certificate from a Secret of the app's namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<IngressTls>,
+    /// Annotations on the Ingress, e.g. for the controller or cert-manager.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: StringMap,
 }
@@ -933,15 +1217,20 @@ pub struct IngressSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressHost {
+    /// The host name routed, e.g. `www.example.com`.
+    #[schemars(example = &"www.example.com")]
     pub host: String,
+    /// The paths of this host routed to the app.
     pub paths: Vec<IngressPath>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressPath {
+    /// The URL path routed.
     #[serde(default = "root_path")]
     pub path: String,
+    /// How `path` matches: `Prefix` (by path element), `Exact`, or as the controller decides.
     #[serde(default)]
     pub path_type: PathType,
     /// A port of the app, by name or number. Default: the app's only port.
@@ -960,21 +1249,26 @@ pub enum PathType {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressTls {
+    /// A `kubernetes.io/tls` Secret in the app's namespace (from `spec.secrets`, or issued by
+    /// cert-manager when the annotations ask for it).
+    #[schemars(example = &"web-tls")]
     pub secret_name: String,
     /// Default: every host of the ingress.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["www.example.com"])]
     pub hosts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Network {
+    /// Who may connect to the app; nothing else may when the namespace is isolated.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ingress: Vec<IngressRule>,
-    /// Explicit Deny rules, evaluated before the allow rules.
+    /// Sources explicitly denied, evaluated before the `ingress` allow rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny: Vec<IngressRule>,
-    /// When present, egress is limited to these (plus DNS).
+    /// Where the app may connect; when present, everything else is denied (DNS stays allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<EgressRule>>,
 }
@@ -982,6 +1276,7 @@ pub struct Network {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressRule {
+    /// The source allowed.
     pub from: Peer,
     /// Ports of this app, by name or number. Default: all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -991,6 +1286,7 @@ pub struct IngressRule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EgressRule {
+    /// The destination.
     pub to: Peer,
     /// Destination port numbers (or names of the target app's ports).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -1003,11 +1299,15 @@ pub struct EgressRule {
 pub struct Peer {
     /// An app in the same namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"web")]
     pub app: Option<String>,
     /// Any pod of that namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"monitoring")]
     pub namespace: Option<String>,
+    /// An address range outside the cluster, e.g. `10.0.0.0/8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"10.0.0.0/8")]
     pub cidr: Option<String>,
     /// The ingress controller's pods.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1017,10 +1317,10 @@ pub struct Peer {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rbac {
-    /// Namespaced rules -> Role + RoleBinding.
+    /// Namespaced permissions: a Role and RoleBinding `<app>` for the app's ServiceAccount.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<PolicyRule>,
-    /// Cluster-wide rules -> ClusterRole + ClusterRoleBinding.
+    /// Cluster-wide permissions: a ClusterRole and ClusterRoleBinding `<namespace>-<app>`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cluster_rules: Vec<PolicyRule>,
 }
@@ -1028,32 +1328,47 @@ pub struct Rbac {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PolicyRule {
+    /// API groups, `""` for the core group, e.g. ["", apps].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = [""])]
     pub api_groups: Vec<String>,
+    /// Resources, e.g. [pods, configmaps].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["pods"])]
     pub resources: Vec<String>,
+    /// Only these objects by name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["leader-lock"])]
     pub resource_names: Vec<String>,
+    /// Non-resource URLs such as `/metrics` (cluster rules only).
     #[serde(
         default,
         rename = "nonResourceURLs",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schemars(example = ["/metrics"])]
     pub non_resource_urls: Vec<String>,
+    /// Verbs, e.g. [get, list, watch].
+    #[schemars(example = ["get", "list", "watch"])]
     pub verbs: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Autoscale {
+    /// The fewest replicas the HPA keeps.
     #[serde(default = "one")]
     pub min_replicas: i32,
+    /// The most replicas the HPA scales to; at least `minReplicas`.
+    #[schemars(example = 5)]
     pub max_replicas: i32,
     /// Target average CPU utilisation, percent of requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 70)]
     pub cpu_utilization: Option<i32>,
     /// Target average memory utilisation, percent of requests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 80)]
     pub memory_utilization: Option<i32>,
 }
 
@@ -1072,8 +1387,11 @@ pub enum IntOrPercent {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Disruption {
+    /// Pods that must stay up during a voluntary disruption: a number or a percentage; exactly
+    /// one of this and `maxUnavailable`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_available: Option<IntOrPercent>,
+    /// Pods that may be down during a voluntary disruption: a number or a percentage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<IntOrPercent>,
 }
@@ -1084,11 +1402,17 @@ pub struct Strategy {
     /// RollingUpdate (default) or Recreate (Deployment) / OnDelete (StatefulSet, DaemonSet).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub kind: Option<StrategyType>,
+    /// Pods above `replicas` during a rolling update (Deployment): a number or a percentage;
+    /// Kubernetes' default `25%`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_surge: Option<IntOrPercent>,
+    /// Pods that may be unavailable during a rolling update: a number or a percentage;
+    /// Kubernetes' default `25%` (Deployment) or 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_unavailable: Option<IntOrPercent>,
+    /// Seconds a new pod must be ready before it counts as available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 10)]
     pub min_ready_seconds: Option<i32>,
 }
 
@@ -1102,16 +1426,28 @@ pub enum StrategyType {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct JobSpec {
+    /// How many pods must succeed (Job `completions`); default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 1)]
     pub completions: Option<i32>,
+    /// How many pods run at once (Job `parallelism`); default 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 1)]
     pub parallelism: Option<i32>,
+    /// Retries before the Job is marked failed; Kubernetes' default is 6.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 4)]
     pub backoff_limit: Option<i32>,
+    /// Seconds the Job may run before it is stopped and marked failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 600)]
     pub active_deadline_seconds: Option<i64>,
+    /// Seconds after which a finished Job (and its pods) is deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = 3600)]
     pub ttl_seconds_after_finished: Option<i32>,
+    /// The pods' `restartPolicy`: `OnFailure` restarts the container in place, `Never` starts a
+    /// new pod.
     #[serde(default)]
     pub restart_policy: JobRestartPolicy,
     /// CronJob: Allow | Forbid | Replace.
@@ -1136,6 +1472,7 @@ pub enum ConcurrencyPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppLint {
+    /// The rules this app may break, e.g. [{rule: KF303, reason: "the image needs root"}].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<LintAllow>,
 }
@@ -1143,21 +1480,26 @@ pub struct AppLint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LintAllow {
+    /// A lint rule id or name, e.g. `KF303` or `run-as-root`.
+    #[schemars(example = &"KF303")]
     pub rule: String,
     /// Why the finding is acceptable for this app. Required.
+    #[schemars(example = &"the image needs root to bind port 80")]
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LintSettings {
+    /// Rule ids or names switched off everywhere, e.g. [KF101].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["KF101"])]
     pub disable: Vec<String>,
 }
 
 // ---------------------------------------------------------------- addons, policy, encryption, delivery
 
-/// Curated bundles of the seeds' platform; each expands into apps (`docs/addons.md`).
+/// Curated bundles of platform services; each expands into apps (`docs/addons.md`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Addons {
@@ -1352,6 +1694,7 @@ pub struct NetworkPolicyDefaults {
 pub struct Encryption {
     /// age recipients (public keys, `age1...`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"])]
     pub age: Vec<String>,
 }
 
@@ -1362,6 +1705,7 @@ pub struct Delivery {
     /// The Git repository that holds `out/` at its root: `https://`, `http://` or `ssh://`
     /// (write `git@host:org/repo` as `ssh://git@host/org/repo`).
     #[serde(rename = "repoURL")]
+    #[schemars(example = &"https://github.com/example/platform.git")]
     pub repo_url: String,
     /// The branch the controllers follow.
     #[serde(default = "main_branch")]
@@ -1384,9 +1728,11 @@ pub struct FluxDelivery {
     /// How often Flux fetches and reconciles, a Go duration such as `5m` or `1h30m`
     /// (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"5m")]
     pub interval: Option<String>,
     /// How long Flux waits for a stage to apply and become ready (default `5m`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"5m")]
     pub timeout: Option<String>,
     /// Whether Flux deletes objects that left the output (default `true`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1395,10 +1741,12 @@ pub struct FluxDelivery {
     /// SOPS-encrypted Secrets, e.g. `sops-age` with key `identity.agekey`. Required when the
     /// environment has Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"sops-age")]
     pub decryption_secret: Option<String>,
     /// The Secret (in the Flux namespace) with the credentials for `repoURL`, as `flux create
     /// secret git` makes it; none for a public repository.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"flux-git")]
     pub git_secret: Option<String>,
     /// The namespace of the Flux objects (default `flux-system`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1427,6 +1775,7 @@ pub struct ArgoDelivery {
     /// The Config Management Plugin that builds the environment, e.g. one that decrypts
     /// the SOPS-encrypted Secrets (see docs/delivery.md); default: Argo CD's own kustomize.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"kustomize-sops")]
     pub plugin: Option<String>,
     /// The cluster to deploy to (default: the cluster Argo CD runs in,
     /// `server: https://kubernetes.default.svc`).
@@ -1440,9 +1789,11 @@ pub struct ArgoDelivery {
 pub struct ArgoDestination {
     /// The API server's URL, e.g. `https://kubernetes.default.svc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"https://kubernetes.default.svc")]
     pub server: Option<String>,
     /// The cluster's name as registered in Argo CD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"in-cluster")]
     pub name: Option<String>,
     /// The namespace for objects that name none (kforge's objects all name theirs).
     #[serde(default, skip_serializing_if = "Option::is_none")]

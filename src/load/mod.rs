@@ -7,6 +7,7 @@ pub mod blueprint;
 mod mask;
 pub mod quantity;
 mod queries;
+pub mod reference;
 pub mod schema;
 pub mod yaml;
 

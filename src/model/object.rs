@@ -53,7 +53,7 @@ impl Object {
         }
     }
 
-    /// `group/version/Kind/namespace/name`, the identity CLI.md uses for objects.
+    /// `group/version/Kind/namespace/name`, the identity kforge prints for objects.
     /// Whether the object is a Kubernetes Secret (built by kforge or passed through
     /// `resources`): its file is sealed before it is written, its values forgotten after.
     pub fn is_secret(&self) -> bool {

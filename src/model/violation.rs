@@ -296,8 +296,11 @@ fn type_mismatch(expected: &str, instance: &Value, pointer: &str) -> Message {
 }
 
 fn no_branch_matched(root: &Value, instance: &Value, pointer: &str) -> Message {
+    // The allowed forms are the type's to describe (a quantity, a port reference), not the
+    // field's: the deepest description wins.
     let description = schemas_at(root, pointer)
         .iter()
+        .rev()
         .find_map(|s| s.get("description").and_then(Value::as_str))
         .map(str::to_owned);
     let (code, text) = if describes_quantity(root, pointer) {

@@ -1,5 +1,5 @@
 //! Stage 2, overlay: an environment's `kind: Overlay` patch merged into a blueprint's spec
-//! before anything else happens (format: BLUEPRINT.md, "Overlays").
+//! before anything else happens (format: README, "Environments", and docs/blueprint.md).
 //!
 //! Architecture invariant: this stage reads no file and works on parsed documents with their
 //! spans, so that the merged blueprint keeps, for every field, the file and line that set it;

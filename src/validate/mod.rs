@@ -14,6 +14,7 @@ mod nulls;
 pub mod removed;
 pub mod render;
 pub mod schemas;
+pub mod semantic;
 pub mod strict;
 
 use std::collections::HashMap;
@@ -152,8 +153,11 @@ impl Validator {
         };
         let stripped = nulls::without_nulls(object);
         let instance = stripped.as_ref().unwrap_or(object);
+        let defaulted = semantic::defaults::with_server_defaults(api_version, kind, instance);
+        let instance = defaulted.as_ref();
         if compiled.validator.is_valid(instance) {
-            return Vec::new();
+            // What the server judges beyond the schema, once the types are known to hold.
+            return semantic::check(index, api_version, kind, instance);
         }
         let mut messages = Vec::new();
         for error in compiled.validator.iter_errors(instance) {
@@ -217,23 +221,45 @@ impl Validator {
             map.entry(key).or_default().clone()
         };
         cell.get_or_init(|| {
-            let mut root = match (custom, builtin) {
-                (Some(custom), _) => custom.schema.clone(),
-                (None, Some(info)) => json!({"$ref": format!("#/$defs/{}", info.definition)}),
-                (None, None) => return None,
-            };
-            let used = reachable_definitions(&root, &self.set.definitions);
-            if let Some(object) = root.as_object_mut() {
-                object.insert(
-                    "$schema".into(),
-                    json!("https://json-schema.org/draft/2020-12/schema"),
-                );
-                object.insert("$defs".into(), Value::Object(used));
-            }
+            let root = self.standalone_schema(api_version, kind)?;
             let validator = jsonschema::validator_for(&root).ok()?;
             Some(Compiled { validator, root })
         });
         Some(cell)
+    }
+
+    /// A kind's strict schema as one self-contained JSON Schema document (draft 2020-12,
+    /// with the definitions it uses under `$defs`): what kforge validates that kind against.
+    /// `None` when there is no schema for it. Also written out for other validators
+    /// (`examples/standalone_schemas.rs`, for kubeconform in `scripts/bench.sh`).
+    pub fn standalone_schema(&self, api_version: &str, kind: &str) -> Option<Value> {
+        let key = (api_version.to_owned(), kind.to_owned());
+        let mut root = match (self.custom.get(&key), self.set.kind(api_version, kind)) {
+            (Some(custom), _) => custom.schema.clone(),
+            (None, Some(info)) => json!({"$ref": format!("#/$defs/{}", info.definition)}),
+            (None, None) => return None,
+        };
+        let used = reachable_definitions(&root, &self.set.definitions);
+        if let Some(object) = root.as_object_mut() {
+            object.insert(
+                "$schema".into(),
+                json!("https://json-schema.org/draft/2020-12/schema"),
+            );
+            object.insert("$defs".into(), Value::Object(used));
+        }
+        Some(root)
+    }
+
+    /// Every built-in kind of this version, as (apiVersion, kind), sorted.
+    pub fn builtin_kinds(&self) -> Vec<(&str, &str)> {
+        let mut kinds: Vec<(&str, &str)> = self
+            .set
+            .kinds
+            .keys()
+            .map(|(v, k)| (v.as_str(), k.as_str()))
+            .collect();
+        kinds.sort_unstable();
+        kinds
     }
 }
 
