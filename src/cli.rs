@@ -573,10 +573,15 @@ fn show(blueprint: Option<&str>, env: &str) -> Exit {
         parsed.name.as_deref().unwrap_or_default()
     );
     print!("{}", overlay::show(document, &spans));
-    let problems = match load::from_document(document, spans, parsed.base_dir()) {
-        Ok(loaded) => check::check(&loaded),
-        Err(problems) => problems,
-    };
+    let problems =
+        match load::from_document(document, spans, parsed.base_dir()).map(crate::addons::apply) {
+            Ok(loaded) => {
+                let mut found = check::check(&loaded);
+                crate::addons::describe(&loaded.blueprint, &mut found);
+                found
+            }
+            Err(problems) => problems,
+        };
     if !problems.is_empty() {
         print_diagnostics(&problems, Output::Text);
     }

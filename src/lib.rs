@@ -6,6 +6,7 @@
 //! messages) sits below them in [`model`], so imports point one way: `tests/layers.rs` holds
 //! the layer table. See ARCHITECTURE.md.
 
+pub mod addons;
 pub mod bootstrap;
 pub mod check;
 pub mod cli;

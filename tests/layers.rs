@@ -48,6 +48,10 @@ const LAYERS: &[(&[&str], &str)] = &[
         "rules over objects (using xref's index) and the blueprint; the one table of rule ids",
     ),
     (
+        &["addons"],
+        "spec.addons as apps of the blueprint model, plus the typed objects apps cannot express",
+    ),
+    (
         &["check"],
         "blueprint rules a schema cannot state; knows the lint ids and age recipients",
     ),

@@ -207,7 +207,11 @@ fn the_examples_are_restricted_but_for_the_apps_that_say_why() {
     assert_eq!(
         relaxed,
         [
-            "DaemonSet/node-agent: privileged",
+            // The add-ons' node daemons and the NFS controller, each with its reason.
+            "DaemonSet/csi-nfs-node: privileged",
+            "DaemonSet/fluent-bit: privileged",
+            "DaemonSet/node-exporter: privileged",
+            "Deployment/csi-nfs-controller: privileged",
             "Deployment/wordpress: baseline",
             "StatefulSet/mariadb: baseline"
         ]

@@ -445,6 +445,47 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     }
 }
 
+/// Two apps (an add-on's included) claiming one node port: the second is an error pointing
+/// at both.
+pub(super) fn node_port_conflicts(ctx: &mut Ctx<'_>) {
+    let mut seen: std::collections::BTreeMap<i32, (String, String)> = Default::default();
+    for (i, app) in ctx.loaded.blueprint.spec.apps.iter().enumerate() {
+        let Some(service) = &app.service else {
+            continue;
+        };
+        if !matches!(
+            service.kind,
+            ServiceType::NodePort | ServiceType::LoadBalancer
+        ) {
+            continue;
+        }
+        for (port, node_port) in &service.node_ports {
+            let pointer = format!(
+                "/spec/apps/{i}/service/nodePorts/{}",
+                crate::json::escape_segment(port)
+            );
+            match seen.get(node_port) {
+                None => {
+                    seen.insert(*node_port, (pointer, app.name.clone()));
+                }
+                Some((first, owner)) => {
+                    let first_span = ctx.loaded.spans.value(first);
+                    let owner = owner.clone();
+                    let d = ctx.error(
+                        "node-port-conflict",
+                        &pointer,
+                        format!("node port {node_port} is already claimed by `{owner}`"),
+                        "claimed twice",
+                    );
+                    d.secondary
+                        .extend(first_span.map(|s| (s, "first claim".to_owned())));
+                    d.help = Some("every NodePort Service needs node ports of its own; pick another in 30000-32767".into());
+                }
+            }
+        }
+    }
+}
+
 fn service_and_ingress(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     let service_type = app.service.as_ref().map(|s| s.kind).unwrap_or_default();
     if let Some(service) = &app.service {

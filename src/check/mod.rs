@@ -140,25 +140,6 @@ pub(crate) fn exactly_one(ctx: &mut Ctx<'_>, pointer: &str, what: &str, options:
         Some(format!("set exactly one of {}", names.join(", ")));
 }
 
-/// Parts of the format this build parses and checks but cannot expand yet. Rendering them
-/// half would silently drop objects, so they are refused.
-fn not_yet(ctx: &mut Ctx<'_>) {
-    let spec = &ctx.loaded.blueprint.spec;
-    for (field, present) in [("addons", spec.addons.is_some())] {
-        if present {
-            ctx.error_at_key(
-                "not-implemented",
-                &format!("/spec/{field}"),
-                format!("`spec.{field}` is not supported by this kforge build yet"),
-                "cannot be expanded yet",
-            )
-            .help = Some(format!(
-                "remove `{field}` for now; its objects would otherwise be missing from the output"
-            ));
-        }
-    }
-}
-
 /// Runs every check; an empty result means the blueprint may be expanded.
 pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut ctx = Ctx::new(loaded);
@@ -170,8 +151,9 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     cluster::check(&mut ctx);
     delivery::check(&mut ctx);
     lint::check(&mut ctx);
-    not_yet(&mut ctx);
+    apps::node_port_conflicts(&mut ctx);
     let mut out = ctx.out;
+    out.extend(crate::addons::check(loaded));
     out.sort_by_key(|d| d.primary.as_ref().map(|(s, _)| s.range.start));
     out
 }
@@ -181,10 +163,49 @@ mod tests {
     use super::testing::{check, load};
 
     #[test]
-    fn parts_without_expansion_are_refused_not_dropped() {
-        check("  addons: {nfsCsi: {}}\n", &[("not-implemented", "6:3")]);
+    fn two_apps_claiming_one_node_port_are_an_error_at_the_second() {
+        let app = |name: &str| {
+            format!(
+                "    - name: {name}\n      image: nginx:1.27\n      ports: [{{name: http, port: 80}}]\n      service: {{type: NodePort, nodePorts: {{http: 30080}}}}\n"
+            )
+        };
         check(
-            "  delivery: {repoURL: https://git.example.com/x.git}\n",
+            &format!("  apps:\n{}{}", app("a"), app("b")),
+            &[("node-port-conflict", "14:51")],
+        );
+        check(
+            &format!(
+                "  apps:\n{}  addons:\n    ingressNginx: {{nodePorts: {{https: 30080}}}}\n",
+                app("a")
+            ),
+            &[("node-port-conflict", "12:39")],
+        );
+    }
+
+    #[test]
+    fn an_add_on_namespace_with_strict_isolation_is_an_error() {
+        check(
+            "  namespaces: [{name: logging, isolation: strict}]\n  addons:\n    logging: {kibana: {}}\n",
+            &[("addon-namespace-isolated", "6:43")],
+        );
+        check(
+            "  namespaces: [{name: logging, isolation: default-deny}]\n  addons:\n    logging: {kibana: {}}\n",
+            &[],
+        );
+    }
+
+    #[test]
+    fn a_scrape_target_that_keeps_prometheus_out_is_an_error() {
+        let spec = |rules: &str| {
+            format!(
+                "  namespaces: [{{name: web, isolation: default-deny}}]\n  apps:\n    - name: api\n      namespace: web\n      image: nginx:1.27\n      ports: [{{name: http, port: 80}}]\n      podAnnotations: {{prometheus.io/scrape: \"true\"}}\n{rules}  addons:\n    monitoring: {{prometheus: {{}}}}\n"
+            )
+        };
+        check(&spec(""), &[("addon-unreachable", "12:46")]);
+        check(
+            &spec(
+                "      network:\n        ingress: [{from: {namespace: monitoring}, ports: [http]}]\n",
+            ),
             &[],
         );
     }
@@ -211,7 +232,7 @@ pub(crate) mod testing {
     pub fn load(spec: &str) -> Loaded {
         let text = format!("{HEAD}{spec}");
         match load_blueprint(SourceFile::new("bp.yaml", text), PathBuf::from(".")) {
-            Ok(loaded) => loaded,
+            Ok(loaded) => crate::addons::apply(loaded),
             Err(errors) => panic!(
                 "{}",
                 errors.iter().map(|e| e.render(false)).collect::<String>()

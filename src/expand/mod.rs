@@ -5,6 +5,8 @@
 //! read by the CLI beforehand and handed in as [`Inputs`]; nothing here touches the disk.
 //! One expander per concept, each readable on one screen.
 
+#[cfg(test)]
+mod addons_tests;
 mod calico;
 mod config;
 pub mod labels;
@@ -142,6 +144,12 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
         x.objects.extend(objects);
         x.diagnostics.extend(diagnostics);
     }
+    let labels = x.labels.clone();
+    x.objects
+        .extend(crate::addons::objects(&loaded.blueprint, &|app| {
+            labels.all(app)
+        }));
+    crate::addons::patch(&loaded.blueprint, &mut x.objects);
     lint_allow_annotations(&mut x);
     calico::expand_global(&mut x);
     raw::expand(&mut x);

@@ -1499,81 +1499,186 @@ pub struct LintSettings {
 
 // ---------------------------------------------------------------- addons, policy, encryption, delivery
 
+/// Curated bundles of platform services; each expands into apps (`docs/addons.md`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Addons {
+    /// ingress-nginx: the controller (IngressClass `nginx`), its admission webhook and the
+    /// Jobs that make the webhook's certificate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress_nginx: Option<IngressNginxAddon>,
+    /// csi-driver-nfs: the controller, the node plugin on every node and the `CSIDriver`
+    /// `nfs.csi.k8s.io` that `storage.classes[].nfs` provisions through.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nfs_csi: Option<EmptyAddon>,
+    pub nfs_csi: Option<NfsCsiAddon>,
+    /// metrics-server and its `APIService` `v1beta1.metrics.k8s.io` (what HPAs read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics_server: Option<MetricsServerAddon>,
+    /// Elasticsearch, Fluent Bit on every node, Kibana.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging: Option<LoggingAddon>,
+    /// Prometheus, node-exporter on every node, kube-state-metrics, Grafana.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<MonitoringAddon>,
 }
 
-/// An add-on part with no settings: `{}` enables it.
+/// One part of an add-on: `{}` enables it with the pinned image.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EmptyAddon {}
+pub struct AddonPart {
+    /// The image tag in place of the pinned one, e.g. `v3.5.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The whole image reference in place of the pinned one (a mirror, a digest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// Requests and limits in place of the part's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+}
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressNginxAddon {
+    /// The namespace of the controller (default `ingress-nginx`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The controller Service's type (default `NodePort`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_type: Option<ServiceType>,
+    /// Node ports of the controller Service by port name: `http`, `https`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub node_ports: BTreeMap<String, i32>,
+    /// Controller replicas (default 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// The controller's tag in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The controller's whole image reference in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The controller's requests and limits in place of the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NfsCsiAddon {
+    /// The namespace of the controller and node plugin (default `kube-system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The nfsplugin tag in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The nfsplugin's whole image reference in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetricsServerAddon {
+    /// Pass `--kubelet-insecure-tls`: accept the kubelets' self-signed serving certificates
+    /// (kubeadm's default).
     #[serde(default, rename = "insecureKubeletTLS")]
     pub insecure_kubelet_tls: bool,
+    /// The namespace (default `kube-system`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// The tag in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The whole image reference in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LoggingAddon {
+    /// The namespace of every part (default `logging`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A single-node Elasticsearch StatefulSet with its own volume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elasticsearch: Option<StoredAddon>,
+    pub elasticsearch: Option<ElasticsearchAddon>,
+    /// Kibana, reading the Elasticsearch Service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kibana: Option<EmptyAddon>,
+    pub kibana: Option<AddonPart>,
+    /// Fluent Bit on every node, sending container logs to the Elasticsearch Service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fluent_bit: Option<EmptyAddon>,
+    pub fluent_bit: Option<AddonPart>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct StoredAddon {
+pub struct ElasticsearchAddon {
+    /// The Elasticsearch (and Kibana) version, e.g. `8.19.4` or `7.17.29`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The whole image reference in place of the pinned one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention: Option<String>,
+    pub image: Option<String>,
+    /// The size of the data volume (default `5Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<Quantity>,
+    /// The StorageClass of the data volume (a class in `storage.classes`; default: the
+    /// default class).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
+    /// The JVM heap, `-Xms` and `-Xmx` (default `512m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap: Option<String>,
+    /// Requests and limits in place of the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MonitoringAddon {
+    /// The namespace of every part (default `monitoring`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// A Prometheus StatefulSet with its own volume, scraping the other parts, the kubelets
+    /// (cAdvisor included) and pods annotated `prometheus.io/scrape: "true"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prometheus: Option<StoredAddon>,
+    pub prometheus: Option<PrometheusAddon>,
+    /// node-exporter on every node (host network and PID namespace, the host's root read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_exporter: Option<EmptyAddon>,
+    pub node_exporter: Option<AddonPart>,
+    /// kube-state-metrics (every resource but Secrets and ConfigMaps).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kube_state_metrics: Option<EmptyAddon>,
+    pub kube_state_metrics: Option<AddonPart>,
+    /// Grafana with the Prometheus data source provisioned.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grafana: Option<EmptyAddon>,
+    pub grafana: Option<AddonPart>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrometheusAddon {
+    /// The tag in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// The whole image reference in place of the pinned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// How long samples are kept, `--storage.tsdb.retention.time` (default `15d`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    /// The size of the data volume (default `10Gi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Quantity>,
+    /// The StorageClass of the data volume (a class in `storage.classes`; default: the
+    /// default class).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Requests and limits in place of the defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -238,6 +238,18 @@ impl SpanMap {
         self.put(fields);
     }
 
+    /// Gives each `to` pointer the span of its `from` field (or of that field's nearest
+    /// ancestor): fields kforge made from another field point at it.
+    pub fn alias(&mut self, pairs: &[(String, String)]) {
+        let found: Vec<(String, FieldSpan)> = pairs
+            .iter()
+            .filter_map(|(to, from)| self.nearest(from).map(|f| (to.clone(), f.clone())))
+            .collect();
+        let mut fields = self.take();
+        fields.extend(found);
+        self.put(fields);
+    }
+
     /// Forgets the spans of the subtree at `pointer`.
     pub fn remove_subtree(&mut self, pointer: &str) {
         let mut fields = self.take();

@@ -276,9 +276,10 @@ pub fn load(parsed: &Parsed, overlay: Option<&Overlay>) -> Result<Loaded, Vec<Di
     match overlay {
         Some(overlay) => {
             let (document, spans) = overlay::merge(&parsed.document, &parsed.spans, overlay)?;
-            load::from_value(document, spans, base_dir)
+            load::from_value(document, spans, base_dir).map(crate::addons::apply)
         }
-        None => load::from_document(&parsed.document, parsed.spans.clone(), base_dir),
+        None => load::from_document(&parsed.document, parsed.spans.clone(), base_dir)
+            .map(crate::addons::apply),
     }
 }
 
@@ -296,10 +297,13 @@ impl Checked {
 
 /// Stage 2: the checks of the blueprint itself and its blueprint-level lint rules.
 pub fn check(loaded: Loaded) -> Result<Checked, Vec<Diagnostic>> {
-    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = check::check(&loaded)
+    let mut found: Vec<Diagnostic> = check::check(&loaded)
         .into_iter()
         .chain(review::blueprint(&loaded))
-        .partition(Diagnostic::is_error);
+        .collect();
+    crate::addons::describe(&loaded.blueprint, &mut found);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        found.into_iter().partition(Diagnostic::is_error);
     if errors.is_empty() {
         Ok(Checked { loaded, warnings })
     } else {
@@ -323,9 +327,13 @@ pub fn expand(checked: Checked, inputs: Inputs) -> Result<Expanded, Vec<Diagnost
     } = checked;
     let mut objects = match expand::expand(&loaded, &inputs) {
         Ok(objects) => objects,
-        Err(errors) => return Err(errors.into_iter().chain(warnings).collect()),
+        Err(mut errors) => {
+            crate::addons::describe(&loaded.blueprint, &mut errors);
+            return Err(errors.into_iter().chain(warnings).collect());
+        }
     };
-    let schema = crate::validate::render::diagnostics(&loaded, &inputs, &objects);
+    let mut schema = crate::validate::render::diagnostics(&loaded, &inputs, &objects);
+    crate::addons::describe(&loaded.blueprint, &mut schema);
     drop(inputs);
     if schema.iter().any(Diagnostic::is_error) {
         expand::forget_secret_values(&mut objects);
@@ -354,7 +362,9 @@ pub fn review(expanded: Expanded) -> Result<Reviewed, Vec<Diagnostic>> {
         mut objects,
         mut warnings,
     } = expanded;
-    warnings.extend(review::objects(&loaded, &objects));
+    let mut found = review::objects(&loaded, &objects);
+    crate::addons::describe(&loaded.blueprint, &mut found);
+    warnings.extend(found);
     if warnings.iter().any(Diagnostic::is_error) {
         expand::forget_secret_values(&mut objects);
         return Err(warnings);

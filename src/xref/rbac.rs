@@ -10,6 +10,9 @@ const RBAC: &str = "rbac.authorization.k8s.io";
 /// ClusterRoles every cluster has, besides the `system:` ones.
 const BUILT_IN_CLUSTER_ROLES: [&str; 4] = ["admin", "cluster-admin", "edit", "view"];
 
+/// Roles the API server makes in `kube-system` itself.
+const KUBE_SYSTEM_ROLES: [&str; 1] = ["extension-apiserver-authentication-reader"];
+
 fn built_in(name: &str) -> bool {
     BUILT_IN_CLUSTER_ROLES.contains(&name) || name.starts_with("system:")
 }
@@ -33,6 +36,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
                         cx.missing_object(i, "/roleRef/name".into(), RBAC, "ClusterRole", "", name);
                     }
                 }
+                "Role" if namespace == "kube-system" && KUBE_SYSTEM_ROLES.contains(&name) => {}
                 "Role" if object.kind == "RoleBinding" => {
                     if cx.index.get(RBAC, "Role", namespace, name).is_none() {
                         cx.missing_object(i, "/roleRef/name".into(), RBAC, "Role", namespace, name);
