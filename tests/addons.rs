@@ -697,3 +697,39 @@ fn an_add_on_namespace_isolated_strictly_is_refused() {
         &[("addon-namespace-isolated", "6:37")],
     );
 }
+
+/// Acceptance 1: every environment of the committed platform, add-ons and delivery objects
+/// included, validates strictly (the pinned Flux and Argo CD CRDs given for the delivery
+/// objects) with no error and no lint finding at all.
+#[test]
+#[ignore = "needs the pinned Flux and Argo CD CRDs: run scripts/test.sh"]
+fn the_committed_platform_validates_with_no_finding() {
+    let crds: Vec<String> = ["flux-source", "flux-kustomize", "argocd"]
+        .into_iter()
+        .map(|name| common::third_party(name).to_str().unwrap().to_owned())
+        .collect();
+    let envs: Vec<_> = fs::read_dir(Path::new(ROOT).join("out/platform"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert!(
+        envs.len() >= 3,
+        "out/platform holds its environments: {envs:?}"
+    );
+    for env in envs {
+        let mut args = vec!["validate".to_owned(), env.to_str().unwrap().to_owned()];
+        for crd in &crds {
+            args.extend(["--crd".to_owned(), crd.clone()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = run_kforge(Path::new(ROOT), &args, &[], None);
+        assert_eq!(run.code, 0, "{}: {}", env.display(), run.stderr);
+        assert!(
+            run.stderr.trim_end().ends_with(" 0 errors, 0 warnings"),
+            "{}: {}",
+            env.display(),
+            run.stderr
+        );
+    }
+}
