@@ -362,7 +362,8 @@ async fn run(
                 .map(|objects| (blueprint, objects))
         }
     })
-    .buffer_unordered(CONCURRENCY)
+    // In order, so that the error reported is the same each run.
+    .buffered(CONCURRENCY)
     .try_collect()
     .await?;
     let mut labelled: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
@@ -605,16 +606,18 @@ fn insert(tree: &mut ArtifactTree, (path, artifact): (String, Artifact)) {
 }
 
 /// Every kind that can be listed, at its preferred version, but those whose objects copy
-/// their owner's labels without being kforge's (events, endpoints).
+/// their owner's labels without being kforge's (events, endpoints); by group and plural.
 fn listable(discovery: &Discovery) -> Vec<(ApiResource, ApiCapabilities)> {
-    discovery
+    let mut out: Vec<(ApiResource, ApiCapabilities)> = discovery
         .groups()
         .flat_map(|g| g.recommended_resources())
         .filter(|(r, caps)| {
             caps.supports_operation(verbs::LIST)
                 && !matches!(r.kind.as_str(), "Event" | "Endpoints" | "EndpointSlice")
         })
-        .collect()
+        .collect();
+    out.sort_by(|(a, _), (b, _)| (&a.group, &a.plural).cmp(&(&b.group, &b.plural)));
+    out
 }
 
 /// A listed object's identity: the namespace as the server has it (none when
