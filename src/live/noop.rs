@@ -118,11 +118,11 @@ mod tests {
                 "f:ports": {"k:{\"containerPort\":80,\"protocol\":\"TCP\"}": {".": {}, "f:containerPort": {}, "f:protocol": {}}}
             }
         });
-        if let (Some(c), Some(extra)) = (containers.as_object_mut(), owned_extra.as_object()) {
-            let web = c
-                .get_mut("k:{\"name\":\"web\"}")
-                .and_then(Value::as_object_mut);
-            web.map(|w| w.extend(extra.clone()));
+        let web = containers
+            .get_mut("k:{\"name\":\"web\"}")
+            .and_then(Value::as_object_mut);
+        if let (Some(web), Some(extra)) = (web, owned_extra.as_object()) {
+            web.extend(extra.clone());
         }
         json!({
             "apiVersion": "apps/v1",
