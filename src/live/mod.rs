@@ -1,8 +1,10 @@
 //! `kforge diff --live`: the rendered trees against a running cluster, read-only.
 //!
-//! For every object of a rendered tree, a server-side apply with `dryRun=All` (field manager
-//! `kforge`, forced, `fieldValidation=Strict`) gives the object as an apply would leave it,
-//! server defaults included, and a GET gives the live one; both are normalised
+//! The live objects come from label-selector LISTs of every listable kind (a GET for a
+//! rendered object they do not hold); for every object of a rendered tree, unless [`noop`]
+//! proves an apply would change nothing (then it is in sync), a server-side apply with
+//! `dryRun=All` (field manager `kforge`, forced, `fieldValidation=Strict`) gives the object
+//! as an apply would leave it, server defaults included; both are normalised
 //! ([`normal`]) and handed to [`crate::diff::compare`] as two trees, so a live diff is the
 //! same model, printed by the same printers, as `diff --base`. Around that: discovery (kinds
 //! to plural names and scope; a kind the cluster does not serve is created by the render's
