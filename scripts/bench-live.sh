@@ -80,7 +80,8 @@ for part in cluster namespaced quotas; do
 done
 echo "applied $count objects in $((SECONDS - apply_start)) s"
 # Drift: a few Deployments' images edited by another manager.
-kc get deployments -A --no-headers -o custom-columns=NS:.metadata.namespace,N:.metadata.name | head -5 |
+# awk, not head: head would close the pipe early and kubectl's SIGPIPE fail the run (pipefail).
+kc get deployments -A --no-headers -o custom-columns=NS:.metadata.namespace,N:.metadata.name | awk 'NR <= 5' |
   while read -r ns name; do
     kc patch deployment "$name" -n "$ns" --field-manager=kubectl-edit --type=json \
       -p '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"nginx:edited"}]' >/dev/null

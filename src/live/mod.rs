@@ -1,8 +1,10 @@
 //! `kforge diff --live`: the rendered trees against a running cluster, read-only.
 //!
-//! For every object of a rendered tree, a server-side apply with `dryRun=All` (field manager
-//! `kforge`, forced, `fieldValidation=Strict`) gives the object as an apply would leave it,
-//! server defaults included, and a GET gives the live one; both are normalised
+//! The live objects come from label-selector LISTs of every listable kind (a GET for a
+//! rendered object they do not hold); for every object of a rendered tree, unless [`noop`]
+//! proves an apply would change nothing (then it is in sync), a server-side apply with
+//! `dryRun=All` (field manager `kforge`, forced, `fieldValidation=Strict`) gives the object
+//! as an apply would leave it, server defaults included; both are normalised
 //! ([`normal`]) and handed to [`crate::diff::compare`] as two trees, so a live diff is the
 //! same model, printed by the same printers, as `diff --base`. Around that: discovery (kinds
 //! to plural names and scope; a kind the cluster does not serve is created by the render's
@@ -19,6 +21,7 @@
 //! Secret value reaches an error: the server's message about a Secret is withheld.
 
 pub mod managers;
+pub mod noop;
 pub mod normal;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -270,6 +273,8 @@ fn locals(target: &Target<'_>, identities: &[x25519::Identity]) -> Result<Vec<Lo
 
 /// What one object came to.
 enum Outcome {
+    /// The live object exists and an apply would not change it ([`noop`]): no dry run.
+    InSync,
     /// Compared: the live object (if any, raw) and the dry-run apply's result.
     Compared { live: Option<Value>, planned: Value },
     /// To create, as rendered: its namespace or CRD is created by the render too.
@@ -342,29 +347,8 @@ async fn run(
     }
     let discovery = discover(&session).await?;
 
-    // Every object of every tree, in flight CONCURRENCY at a time.
-    let jobs: Vec<(usize, usize)> = all
-        .iter()
-        .enumerate()
-        .flat_map(|(t, locals)| (0..locals.len()).map(move |i| (t, i)))
-        .collect();
-    let creates: Vec<Creates> = all.iter().map(|l| Creates::of(l)).collect();
-    let mut results: Vec<((usize, usize), Result<Outcome, LiveError>)> = stream::iter(jobs)
-        .map(|(t, i)| {
-            let (session, discovery, local, creates) =
-                (&session, &discovery, &all[t][i], &creates[t]);
-            async move { ((t, i), one(session, discovery, local, creates).await) }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect()
-        .await;
-    results.sort_by_key(|(at, _)| *at);
-    let mut outcomes: Vec<Vec<Outcome>> = all.iter().map(|_| Vec::new()).collect();
-    for ((t, _), result) in results {
-        outcomes[t].push(result?);
-    }
-
-    // Prune candidates: per blueprint, every listable kind by label selector.
+    // First every listable kind by label selector, per blueprint: the live objects kforge
+    // made (looked up below instead of one GET each) and the prune candidates.
     let blueprints: BTreeSet<&str> = targets.iter().map(|t| t.blueprint).collect();
     let listable = listable(&discovery);
     let lists: Vec<(&str, Vec<Value>)> = stream::iter(
@@ -380,12 +364,47 @@ async fn run(
                 .map(|objects| (blueprint, objects))
         }
     })
-    .buffer_unordered(CONCURRENCY)
+    // In order, so that the error reported is the same each run.
+    .buffered(CONCURRENCY)
     .try_collect()
     .await?;
     let mut labelled: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    let mut listed: HashMap<Subject, Value> = HashMap::new();
     for (blueprint, objects) in lists {
-        labelled.entry(blueprint).or_default().extend(objects);
+        for raw in objects {
+            // A controller's copy of an object's labels is not a prune candidate.
+            if !owned_by_another(&raw) {
+                labelled.entry(blueprint).or_default().push(raw.clone());
+            }
+            listed.insert(listed_key(&raw), raw);
+        }
+    }
+
+    // Every object of every tree, in flight CONCURRENCY at a time.
+    let jobs: Vec<(usize, usize)> = all
+        .iter()
+        .enumerate()
+        .flat_map(|(t, locals)| (0..locals.len()).map(move |i| (t, i)))
+        .collect();
+    let creates: Vec<Creates> = all.iter().map(|l| Creates::of(l)).collect();
+    let mut results: Vec<((usize, usize), Result<Outcome, LiveError>)> = stream::iter(jobs)
+        .map(|(t, i)| {
+            let (session, discovery, local, creates, listed) =
+                (&session, &discovery, &all[t][i], &creates[t], &listed);
+            async move {
+                (
+                    (t, i),
+                    one(session, discovery, local, creates, listed).await,
+                )
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    results.sort_by_key(|(at, _)| *at);
+    let mut outcomes: Vec<Vec<Outcome>> = all.iter().map(|_| Vec::new()).collect();
+    for ((t, _), result) in results {
+        outcomes[t].push(result?);
     }
 
     // Two trees per environment, then the one diff model.
@@ -403,6 +422,7 @@ async fn run(
         for (local, outcome) in locals.iter().zip(outcomes) {
             rendered.insert(subject(&local.object));
             match outcome {
+                Outcome::InSync => in_sync += 1,
                 Outcome::Compared { live, planned } => {
                     let planned = artifact(normal::normalise(planned));
                     let live = live.map(|raw| {
@@ -588,20 +608,40 @@ fn insert(tree: &mut ArtifactTree, (path, artifact): (String, Artifact)) {
 }
 
 /// Every kind that can be listed, at its preferred version, but those whose objects copy
-/// their owner's labels without being kforge's (events, endpoints).
+/// their owner's labels without being kforge's (events, endpoints); by group and plural.
 fn listable(discovery: &Discovery) -> Vec<(ApiResource, ApiCapabilities)> {
-    discovery
+    let mut out: Vec<(ApiResource, ApiCapabilities)> = discovery
         .groups()
         .flat_map(|g| g.recommended_resources())
         .filter(|(r, caps)| {
             caps.supports_operation(verbs::LIST)
                 && !matches!(r.kind.as_str(), "Event" | "Endpoints" | "EndpointSlice")
         })
-        .collect()
+        .collect();
+    out.sort_by(|(a, _), (b, _)| (&a.group, &a.plural).cmp(&(&b.group, &b.plural)));
+    out
 }
 
-/// The objects of one kind labelled as the blueprint's, made by kforge, without an owner
-/// (a controller's copies of an object's labels are not prune candidates).
+/// A listed object's identity: the namespace as the server has it (none when
+/// cluster-scoped), so that it matches [`one`]'s lookup by the kind's scope.
+fn listed_key(raw: &Value) -> Subject {
+    let text = |p: &str| raw.pointer(p).and_then(Value::as_str).unwrap_or("");
+    Subject::Object {
+        group: group(text("/apiVersion")).to_owned(),
+        kind: text("/kind").to_owned(),
+        namespace: text("/metadata/namespace").to_owned(),
+        name: text("/metadata/name").to_owned(),
+    }
+}
+
+/// Whether an object has an owner (a controller made it, copying its owner's labels).
+fn owned_by_another(raw: &Value) -> bool {
+    raw.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|o| !o.is_empty())
+}
+
+/// The objects of one kind labelled as the blueprint's and made by kforge, owned ones too.
 async fn list(
     session: &Session,
     resource: &ApiResource,
@@ -625,14 +665,6 @@ async fn list(
             )
         })?;
         for mut item in page.items {
-            if item
-                .metadata
-                .owner_references
-                .as_ref()
-                .is_some_and(|o| !o.is_empty())
-            {
-                continue;
-            }
             item.types = Some(kube::core::TypeMeta {
                 api_version: resource.api_version.clone(),
                 kind: resource.kind.clone(),
@@ -647,12 +679,14 @@ async fn list(
     Ok(out)
 }
 
-/// One object: discovery, then GET and the dry-run apply.
+/// One object: discovery, the live object (from the LISTs, else a GET), then the dry-run
+/// apply unless it is provably a no-op.
 async fn one(
     session: &Session,
     discovery: &Discovery,
     local: &Local,
     creates: &Creates,
+    listed: &HashMap<Subject, Value>,
 ) -> Result<Outcome, LiveError> {
     let object = &local.object;
     let (group_name, version) = match object.api_version.split_once('/') {
@@ -688,14 +722,33 @@ async fn one(
         name: Some(object.name.as_str()),
         secret: object.is_secret(),
     };
-    let live = api
-        .get_opt(&object.name)
-        .await
-        .map_err(|e| session.fail(e, &request("get")))?;
+    let key = Subject::Object {
+        group: group_name.to_owned(),
+        kind: object.kind.clone(),
+        namespace: namespace.unwrap_or("").to_owned(),
+        name: object.name.clone(),
+    };
+    // Listed at the kind's preferred version: only good for another version with a GET.
+    let live = match listed.get(&key) {
+        Some(raw) if raw.get("apiVersion").and_then(Value::as_str) == Some(&object.api_version) => {
+            Some(raw.clone())
+        }
+        _ => api
+            .get_opt(&object.name)
+            .await
+            .map_err(|e| session.fail(e, &request("get")))?
+            .map(|o| serde_json::to_value(o).unwrap_or(Value::Null)),
+    };
     if local.sealed {
         return Ok(Outcome::Sealed {
             exists: live.is_some(),
         });
+    }
+    if live
+        .as_ref()
+        .is_some_and(|live| noop::apply_is_noop(&object.body, live, FIELD_MANAGER))
+    {
+        return Ok(Outcome::InSync);
     }
     let params = PatchParams::apply(FIELD_MANAGER)
         .force()
@@ -721,9 +774,8 @@ async fn one(
         }
         Err(e) => return Err(session.fail(e, &request("patch (server-side apply, dry run)"))),
     };
-    let value = |o: DynamicObject| serde_json::to_value(o).unwrap_or(Value::Null);
     Ok(Outcome::Compared {
-        live: live.map(value),
-        planned: value(planned),
+        live,
+        planned: serde_json::to_value(planned).unwrap_or(Value::Null),
     })
 }
