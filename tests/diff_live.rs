@@ -352,6 +352,28 @@ fn a_tree_in_sync_exits_0() {
         assert_eq!(run.code, 0, "{output}: {}\n{}", run.stderr, run.stdout);
         insta::assert_snapshot!(format!("in_sync_{output}"), run.stdout);
     }
+    // Every object came from the label-selector LISTs (no GET of its own), and every apply
+    // was proved a no-op (no dry run at all).
+    let log = std::fs::read_to_string(server.audit_log.as_ref().unwrap()).unwrap();
+    let mut lists = 0;
+    for line in log.lines() {
+        let event: Value = serde_json::from_str(line).unwrap();
+        let agent = event["userAgent"].as_str().unwrap_or("");
+        let uri = event["requestURI"].as_str().unwrap_or("");
+        let verb = event["verb"].as_str().unwrap_or("");
+        if !agent.starts_with("kforge/") {
+            continue;
+        }
+        if verb == "list" && uri.contains("part-of%3Dcalm") {
+            lists += 1;
+        }
+        let calm = uri.contains("/namespaces/calm/") || uri.ends_with("/namespaces/calm");
+        assert!(
+            !(calm && matches!(verb, "get" | "patch")),
+            "an object in sync cost a {verb}: {uri}"
+        );
+    }
+    assert!(lists > 0, "no LIST for the blueprint in the audit log");
 }
 
 #[test]
