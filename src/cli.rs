@@ -388,10 +388,10 @@ fn render(blueprints: &[PathBuf], envs: &[String], out: &Path, mode: Mode, outpu
         }
     }
     print_findings(&findings, output);
-    if let (Some(committer), Some(options)) = (&committer, &mode.commit) {
-        if let Err(error) = commit::check_outputs(committer, &renderings, out, options) {
-            return report_failure(error.into(), output);
-        }
+    if let (Some(committer), Some(options)) = (&committer, &mode.commit)
+        && let Err(error) = commit::check_outputs(committer, &renderings, out, options)
+    {
+        return report_failure(error.into(), output);
     }
     let reports = match output::write_all(&renderings, out, check_only, &snapshot) {
         Ok(reports) => reports,
@@ -440,12 +440,11 @@ fn render(blueprints: &[PathBuf], envs: &[String], out: &Path, mode: Mode, outpu
     }) {
         sealing::flux_hint();
     }
-    if let (Some(committer), Some(options)) = (&committer, &mode.commit) {
-        if let Err(error) =
+    if let (Some(committer), Some(options)) = (&committer, &mode.commit)
+        && let Err(error) =
             commit::finish(committer, &renderings, &reports, out, &snapshot, options)
-        {
-            return report_failure(error.into(), output);
-        }
+    {
+        return report_failure(error.into(), output);
     }
     exit_without_freeing((renderings, snapshot));
     if stale {

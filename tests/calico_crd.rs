@@ -76,10 +76,10 @@ fn to_json_schema(node: &mut Value, strict: bool) {
         );
     }
     let keeps_unknown = map.get("x-kubernetes-preserve-unknown-fields") == Some(&json!(true));
-    if map.remove("nullable") == Some(json!(true)) {
-        if let Some(Value::String(ty)) = map.get("type").cloned() {
-            map.insert("type".to_owned(), json!([ty, "null"]));
-        }
+    if map.remove("nullable") == Some(json!(true))
+        && let Some(Value::String(ty)) = map.get("type").cloned()
+    {
+        map.insert("type".to_owned(), json!([ty, "null"]));
     }
     map.retain(|key, _| !key.starts_with("x-kubernetes-"));
     if strict

@@ -124,21 +124,20 @@ fn workload(ctx: &mut Ctx<'_>, app: &App, at: &str) {
     if app.autoscale.is_some() && !matches!(kind, Workload::Deployment | Workload::StatefulSet) {
         not_for(ctx, "autoscale", "Deployment and StatefulSet");
     }
-    if let (Some(replicas), Some(autoscale)) = (app.replicas, &app.autoscale) {
-        if matches!(kind, Workload::Deployment | Workload::StatefulSet) {
-            ctx.ignored(
-                &format!("{at}/replicas"),
-                format!(
-                    "`replicas: {replicas}` has no effect: with `autoscale` the \
+    if let (Some(replicas), Some(autoscale)) = (app.replicas, &app.autoscale)
+        && matches!(kind, Workload::Deployment | Workload::StatefulSet)
+    {
+        ctx.ignored(
+            &format!("{at}/replicas"),
+            format!(
+                "`replicas: {replicas}` has no effect: with `autoscale` the \
                      HorizontalPodAutoscaler sets the count ({} to {})",
-                    autoscale.min_replicas, autoscale.max_replicas
-                ),
-                "left to the autoscaler",
-            )
-            .help = Some(
-                "remove `replicas`, or change `autoscale.minReplicas` to set the floor".into(),
-            );
-        }
+                autoscale.min_replicas, autoscale.max_replicas
+            ),
+            "left to the autoscaler",
+        )
+        .help =
+            Some("remove `replicas`, or change `autoscale.minReplicas` to set the floor".into());
     }
     if app.job.is_some() && kind.is_long_running() {
         not_for(ctx, "job", "Job and CronJob");
@@ -357,27 +356,27 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
                 ("downwardAPI", !volume.downward_api.is_empty()),
             ],
         );
-        if let Some(claim) = &volume.claim {
-            if !claims.contains(&claim.as_str()) {
-                ctx.unknown_reference(
-                    "unknown-claim",
-                    &format!("{pointer}/claim"),
-                    &format!("claim in namespace `{}`", app.namespace),
-                    claim,
-                    claims.iter().copied(),
-                );
-            }
+        if let Some(claim) = &volume.claim
+            && !claims.contains(&claim.as_str())
+        {
+            ctx.unknown_reference(
+                "unknown-claim",
+                &format!("{pointer}/claim"),
+                &format!("claim in namespace `{}`", app.namespace),
+                claim,
+                claims.iter().copied(),
+            );
         }
-        if let Some(class) = &volume.storage_class {
-            if !classes.contains(&class.as_str()) {
-                ctx.unknown_reference(
-                    "unknown-storage-class",
-                    &format!("{pointer}/storageClass"),
-                    "storage class",
-                    class,
-                    classes.iter().copied(),
-                );
-            }
+        if let Some(class) = &volume.storage_class
+            && !classes.contains(&class.as_str())
+        {
+            ctx.unknown_reference(
+                "unknown-storage-class",
+                &format!("{pointer}/storageClass"),
+                "storage class",
+                class,
+                classes.iter().copied(),
+            );
         }
         if volume.size.is_none()
             && (volume.storage_class.is_some() || !volume.access_modes.is_empty())
@@ -669,31 +668,31 @@ fn check_peer(ctx: &mut Ctx<'_>, by_name: &AppIndex<'_>, app: &App, pointer: &st
             ("ingressController", peer.ingress_controller.is_some()),
         ],
     );
-    if let Some(name) = &peer.app {
-        if !by_name.contains_key(&(app.namespace.as_str(), name.as_str())) {
-            let same_namespace: Vec<&str> = by_name
-                .keys()
-                .filter(|(namespace, _)| *namespace == app.namespace)
-                .map(|(_, name)| *name)
-                .collect();
-            ctx.unknown_reference(
-                "unknown-app",
-                &format!("{pointer}/app"),
-                &format!("app in namespace `{}`", app.namespace),
-                name,
-                same_namespace.iter().copied(),
-            );
-        }
+    if let Some(name) = &peer.app
+        && !by_name.contains_key(&(app.namespace.as_str(), name.as_str()))
+    {
+        let same_namespace: Vec<&str> = by_name
+            .keys()
+            .filter(|(namespace, _)| *namespace == app.namespace)
+            .map(|(_, name)| *name)
+            .collect();
+        ctx.unknown_reference(
+            "unknown-app",
+            &format!("{pointer}/app"),
+            &format!("app in namespace `{}`", app.namespace),
+            name,
+            same_namespace.iter().copied(),
+        );
     }
-    if let Some(cidr) = &peer.cidr {
-        if cidr.parse::<IpNet>().is_err() {
-            ctx.error(
-                "invalid-cidr",
-                &format!("{pointer}/cidr"),
-                format!("`{cidr}` is not a CIDR"),
-                "expected e.g. 10.0.0.0/8",
-            );
-        }
+    if let Some(cidr) = &peer.cidr
+        && cidr.parse::<IpNet>().is_err()
+    {
+        ctx.error(
+            "invalid-cidr",
+            &format!("{pointer}/cidr"),
+            format!("`{cidr}` is not a CIDR"),
+            "expected e.g. 10.0.0.0/8",
+        );
     }
     if peer.ingress_controller == Some(false) {
         ctx.error(

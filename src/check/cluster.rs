@@ -87,30 +87,29 @@ fn values(ctx: &mut Ctx<'_>, cluster: &Cluster) {
             "expected e.g. 1.33.4",
         );
     }
-    if let Some(version) = &cluster.cni_version {
-        if !version.strip_prefix('v').is_some_and(is_version) {
-            ctx.error(
-                "invalid-version",
-                "/spec/cluster/cniVersion",
-                format!("`{version}` is not a release tag"),
-                "expected e.g. v3.31.7",
-            );
-        }
+    if let Some(version) = &cluster.cni_version
+        && !version.strip_prefix('v').is_some_and(is_version)
+    {
+        ctx.error(
+            "invalid-version",
+            "/spec/cluster/cniVersion",
+            format!("`{version}` is not a release tag"),
+            "expected e.g. v3.31.7",
+        );
     }
     for (i, node) in cluster.nodes.iter().enumerate() {
         let at = format!("/spec/cluster/nodes/{i}");
-        if let Some(interface) = &node.interface {
-            if !interface_ok(interface) {
-                ctx.error(
-                    "invalid-interface",
-                    &format!("{at}/interface"),
-                    format!("`{interface}` is not a network interface name"),
-                    "not an interface name",
-                )
-                .help = Some(
-                    "at most 15 letters, digits, `-`, `_` and `.`, e.g. enp0s8 or eth1".into(),
-                );
-            }
+        if let Some(interface) = &node.interface
+            && !interface_ok(interface)
+        {
+            ctx.error(
+                "invalid-interface",
+                &format!("{at}/interface"),
+                format!("`{interface}` is not a network interface name"),
+                "not an interface name",
+            )
+            .help =
+                Some("at most 15 letters, digits, `-`, `_` and `.`, e.g. enp0s8 or eth1".into());
         }
         for (key, value) in &node.labels {
             let pointer = format!("{at}/labels/{}", escape_segment(key));
@@ -177,19 +176,18 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             );
         }
     }
-    if let (Ok(pod), Ok(service)) = (&pod, &service) {
-        if overlaps(pod, service) {
-            ctx.error(
-                "network-overlap",
-                "/spec/cluster/serviceCIDR",
-                format!("the service network {service} overlaps the pod network {pod}"),
-                "overlaps podCIDR",
-            )
-            .help = Some(
-                "pick disjoint ranges, e.g. podCIDR 10.244.0.0/16 and serviceCIDR 10.96.0.0/12"
-                    .into(),
-            );
-        }
+    if let (Ok(pod), Ok(service)) = (&pod, &service)
+        && overlaps(pod, service)
+    {
+        ctx.error(
+            "network-overlap",
+            "/spec/cluster/serviceCIDR",
+            format!("the service network {service} overlaps the pod network {pod}"),
+            "overlaps podCIDR",
+        )
+        .help = Some(
+            "pick disjoint ranges, e.g. podCIDR 10.244.0.0/16 and serviceCIDR 10.96.0.0/12".into(),
+        );
     }
 
     let mut addresses: Vec<(usize, IpAddr)> = Vec::new();
@@ -219,16 +217,16 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 .extend(first_span.map(|s| (s, "first node".to_owned())));
         }
         for (field, net) in [("podCIDR", &pod), ("serviceCIDR", &service)] {
-            if let Ok(net) = net {
-                if net.contains(&address) {
-                    ctx.error(
-                        "network-overlap",
-                        &pointer,
-                        format!("node address {address} lies inside the {field} {net}"),
-                        "inside a cluster network",
-                    )
-                    .help = Some(format!("move `{field}` to a range the nodes do not use"));
-                }
+            if let Ok(net) = net
+                && net.contains(&address)
+            {
+                ctx.error(
+                    "network-overlap",
+                    &pointer,
+                    format!("node address {address} lies inside the {field} {net}"),
+                    "inside a cluster network",
+                )
+                .help = Some(format!("move `{field}` to a range the nodes do not use"));
             }
         }
         addresses.push((i, address));
@@ -275,21 +273,20 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 .ok()
                 .and_then(|ip| addresses.iter().find(|(_, a)| *a == ip))
                 .map(|(i, _)| &cluster.nodes[*i]);
-            if let Some(node) = holder {
-                if node.role != NodeRole::ControlPlane {
-                    ctx.error(
-                        "endpoint-not-control-plane",
-                        endpoint,
-                        format!(
-                            "the endpoint's address belongs to `{}`, a worker",
-                            node.name
-                        ),
-                        "not a control-plane node",
-                    )
-                    .help = Some(
-                        "point the endpoint at a control-plane node or a load balancer".into(),
-                    );
-                }
+            if let Some(node) = holder
+                && node.role != NodeRole::ControlPlane
+            {
+                ctx.error(
+                    "endpoint-not-control-plane",
+                    endpoint,
+                    format!(
+                        "the endpoint's address belongs to `{}`, a worker",
+                        node.name
+                    ),
+                    "not a control-plane node",
+                )
+                .help =
+                    Some("point the endpoint at a control-plane node or a load balancer".into());
             }
         }
     }

@@ -81,32 +81,32 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 ("nfs", volume.nfs.is_some()),
             ],
         );
-        if let (Some(local), Some(nodes)) = (&volume.local, &cluster_nodes) {
-            if !nodes.contains(&local.node.as_str()) {
-                ctx.unknown_reference(
-                    "unknown-node",
-                    &format!("{pointer}/local/node"),
-                    "node",
-                    &local.node,
-                    nodes.iter().copied(),
-                );
-            }
+        if let (Some(local), Some(nodes)) = (&volume.local, &cluster_nodes)
+            && !nodes.contains(&local.node.as_str())
+        {
+            ctx.unknown_reference(
+                "unknown-node",
+                &format!("{pointer}/local/node"),
+                "node",
+                &local.node,
+                nodes.iter().copied(),
+            );
         }
     }
 
     let classes = known_classes(Some(storage));
     for (i, claim) in storage.claims.iter().enumerate() {
         let pointer = format!("/spec/storage/claims/{i}");
-        if let Some(class) = &claim.storage_class {
-            if !classes.contains(&class.as_str()) {
-                ctx.unknown_reference(
-                    "unknown-storage-class",
-                    &format!("{pointer}/storageClass"),
-                    "storage class",
-                    class,
-                    classes.iter().copied(),
-                );
-            }
+        if let Some(class) = &claim.storage_class
+            && !classes.contains(&class.as_str())
+        {
+            ctx.unknown_reference(
+                "unknown-storage-class",
+                &format!("{pointer}/storageClass"),
+                "storage class",
+                class,
+                classes.iter().copied(),
+            );
         }
         let Some(volume_name) = &claim.volume_name else {
             continue;
@@ -122,19 +122,19 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             );
             continue;
         };
-        if let (Some(capacity), Some(size)) = (volume.capacity.value(), claim.size.value()) {
-            if capacity < size {
-                ctx.error(
-                    "binding-does-not-fit",
-                    &format!("{pointer}/size"),
-                    format!(
-                        "the claim asks for {} but volume `{}` holds {}",
-                        claim.size, volume.name, volume.capacity
-                    ),
-                    "too large for the volume",
-                )
-                .help = Some("lower the claim's size or raise the volume's capacity".into());
-            }
+        if let (Some(capacity), Some(size)) = (volume.capacity.value(), claim.size.value())
+            && capacity < size
+        {
+            ctx.error(
+                "binding-does-not-fit",
+                &format!("{pointer}/size"),
+                format!(
+                    "the claim asks for {} but volume `{}` holds {}",
+                    claim.size, volume.name, volume.capacity
+                ),
+                "too large for the volume",
+            )
+            .help = Some("lower the claim's size or raise the volume's capacity".into());
         }
         let missing: Vec<&str> = claim
             .access_modes

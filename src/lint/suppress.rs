@@ -65,10 +65,10 @@ pub fn allowed(index: usize, object: &Object, out: &mut Vec<Finding>) -> BTreeSe
             .and_then(|a| a.get(key))
             .and_then(|v| v.as_str())
     };
-    if let (Some(level), Some(reason)) = (text_of(POD_SECURITY), text_of(POD_SECURITY_REASON)) {
-        if !reason.trim().is_empty() {
-            ids.extend(level_rules(level));
-        }
+    if let (Some(level), Some(reason)) = (text_of(POD_SECURITY), text_of(POD_SECURITY_REASON))
+        && !reason.trim().is_empty()
+    {
+        ids.extend(level_rules(level));
     }
     let Some(text) = text_of(ANNOTATION) else {
         return ids;

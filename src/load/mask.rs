@@ -60,10 +60,10 @@ pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
             if text.starts_with(['|', '>']) {
                 scalar = Some(indent);
             }
-            if let Some(q) = text.chars().next().filter(|c| matches!(c, '"' | '\'')) {
-                if text.len() == 1 || !text.ends_with(q) {
-                    open_quote = Some(q);
-                }
+            if let Some(q) = text.chars().next().filter(|c| matches!(c, '"' | '\''))
+                && (text.len() == 1 || !text.ends_with(q))
+            {
+                open_quote = Some(q);
             }
             ranges.push(start + value.start..start + value.end);
         }

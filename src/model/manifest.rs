@@ -85,15 +85,15 @@ fn unpack(document: usize, value: Value, out: &mut Vec<Manifest>) {
         });
         return;
     }
-    if let Value::Object(mut map) = value {
-        if let Some(Value::Array(items)) = map.remove("items") {
-            for (i, item) in items.into_iter().enumerate() {
-                out.push(Manifest {
-                    document,
-                    prefix: format!("/items/{i}"),
-                    body: item,
-                });
-            }
+    if let Value::Object(mut map) = value
+        && let Some(Value::Array(items)) = map.remove("items")
+    {
+        for (i, item) in items.into_iter().enumerate() {
+            out.push(Manifest {
+                document,
+                prefix: format!("/items/{i}"),
+                body: item,
+            });
         }
     }
 }

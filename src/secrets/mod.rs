@@ -95,10 +95,10 @@ pub fn seal(
     } else {
         // Nothing will be written: overwrite every plain Secret still in the tree.
         for secret in secrets {
-            if let Some(artifact) = tree.get_mut(&secret.path) {
-                if !outcomes.contains_key(&secret.path) {
-                    artifact.bytes.zeroize();
-                }
+            if let Some(artifact) = tree.get_mut(&secret.path)
+                && !outcomes.contains_key(&secret.path)
+            {
+                artifact.bytes.zeroize();
             }
         }
         Err(problems)

@@ -117,18 +117,18 @@ impl Policy {
     /// sops' `shouldBeEncrypted`, without the comment rules kforge refuses.
     fn encrypts(&self, path: &[String]) -> bool {
         let mut encrypted = true;
-        if let Some(suffix) = &self.unencrypted_suffix {
-            if path.iter().any(|p| p.ends_with(suffix.as_str())) {
-                encrypted = false;
-            }
+        if let Some(suffix) = &self.unencrypted_suffix
+            && path.iter().any(|p| p.ends_with(suffix.as_str()))
+        {
+            encrypted = false;
         }
         if let Some(suffix) = &self.encrypted_suffix {
             encrypted = path.iter().any(|p| p.ends_with(suffix.as_str()));
         }
-        if let Some(re) = &self.unencrypted_regex {
-            if path.iter().any(|p| re.is_match(p)) {
-                encrypted = false;
-            }
+        if let Some(re) = &self.unencrypted_regex
+            && path.iter().any(|p| re.is_match(p))
+        {
+            encrypted = false;
         }
         if let Some(re) = &self.encrypted_regex {
             encrypted = path.iter().any(|p| re.is_match(p));

@@ -106,10 +106,10 @@ impl LabelSelector {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         for r in &self.expressions {
-            if let Requirement::In(k, values) = r {
-                if let [only] = values.as_slice() {
-                    out.push((k.as_str(), only.as_str()));
-                }
+            if let Requirement::In(k, values) = r
+                && let [only] = values.as_slice()
+            {
+                out.push((k.as_str(), only.as_str()));
             }
         }
         out

@@ -113,17 +113,16 @@ pub fn every_document(text: &str) -> Vec<Positions> {
             }),
             Event::Scalar(text, ..),
         ) = (stack.last_mut(), &event)
+            && key.is_none()
         {
-            if key.is_none() {
-                *key = Some((text.clone(), position));
-                // A block mapping's own mark is not where it starts to read; its first key is.
-                if std::mem::take(first) {
-                    if let Some(field) = out.fields.get_mut(pointer.as_str()) {
-                        field.1 = position;
-                    }
-                }
-                continue;
+            *key = Some((text.clone(), position));
+            // A block mapping's own mark is not where it starts to read; its first key is.
+            if std::mem::take(first)
+                && let Some(field) = out.fields.get_mut(pointer.as_str())
+            {
+                field.1 = position;
             }
+            continue;
         }
         let (pointer, key_position) = match stack.last_mut() {
             None => (String::new(), None),

@@ -283,10 +283,10 @@ fn add_enum(object: &mut Map<String, Value>, values: &[&str]) {
             object.insert("enum".into(), values);
         }
         Some("array") => {
-            if let Some(items) = object.get_mut("items").and_then(Value::as_object_mut) {
-                if items.get("type").and_then(Value::as_str) == Some("string") {
-                    items.insert("enum".into(), values);
-                }
+            if let Some(items) = object.get_mut("items").and_then(Value::as_object_mut)
+                && items.get("type").and_then(Value::as_str) == Some("string")
+            {
+                items.insert("enum".into(), values);
             }
         }
         _ => {}

@@ -118,16 +118,16 @@ fn claim(
                 text(&pv.body, "/spec/claimRef/namespace"),
                 text(&pv.body, "/spec/claimRef/name"),
             );
-            if let (Some(ns), Some(claim)) = reserved {
-                if base.is_empty() && (ns, claim) != (namespace, name) {
-                    cx.wrong(
-                        i,
-                        format!("{base}/spec/volumeName"),
-                        format!("PersistentVolume `{volume}` is reserved for claim `{ns}/{claim}`"),
-                        "bind each volume to one claim: fix volumeName or the volume's claimRef"
-                            .into(),
-                    );
-                }
+            if let (Some(ns), Some(claim)) = reserved
+                && base.is_empty()
+                && (ns, claim) != (namespace, name)
+            {
+                cx.wrong(
+                    i,
+                    format!("{base}/spec/volumeName"),
+                    format!("PersistentVolume `{volume}` is reserved for claim `{ns}/{claim}`"),
+                    "bind each volume to one claim: fix volumeName or the volume's claimRef".into(),
+                );
             }
         }
     }

@@ -68,19 +68,19 @@ fn resources(report: &mut Report, pointer: &str, resources: &Value) {
     let requests = resource_list(report, &requests_at, resources.get("requests"));
     let limits = resource_list(report, &limits_at, resources.get("limits"));
     for (name, request) in &requests {
-        if let Some(limit) = limits.get(name) {
-            if request > limit {
-                let shown = &resources["requests"][name];
-                let limit_text = match &resources["limits"][name] {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                report.invalid(
-                    &join(&requests_at, name),
-                    shown,
-                    &format!("must be less than or equal to {name} limit of {limit_text}"),
-                );
-            }
+        if let Some(limit) = limits.get(name)
+            && request > limit
+        {
+            let shown = &resources["requests"][name];
+            let limit_text = match &resources["limits"][name] {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            report.invalid(
+                &join(&requests_at, name),
+                shown,
+                &format!("must be less than or equal to {name} limit of {limit_text}"),
+            );
         }
     }
 }
@@ -150,16 +150,15 @@ fn probe(report: &mut Report, pointer: &str, probe: &Value, one_success: bool) {
         let at = format!("{pointer}/{handler}/{field}");
         int_or_port_name(report, &at, probe.pointer(&format!("/{handler}/{field}")));
     }
-    if one_success {
-        if let Some(n) = probe.get("successThreshold").and_then(Value::as_i64) {
-            if n != 1 {
-                report.invalid(
-                    &format!("{pointer}/successThreshold"),
-                    &Value::from(n),
-                    "must be 1",
-                );
-            }
-        }
+    if one_success
+        && let Some(n) = probe.get("successThreshold").and_then(Value::as_i64)
+        && n != 1
+    {
+        report.invalid(
+            &format!("{pointer}/successThreshold"),
+            &Value::from(n),
+            "must be 1",
+        );
     }
 }
 
@@ -203,15 +202,15 @@ fn container(report: &mut Report, pointer: &str, c: &Value, volumes: &HashSet<&s
     let mut paths = HashSet::new();
     for (i, mount) in items(c, "volumeMounts").iter().enumerate() {
         let at = format!("{pointer}/volumeMounts/{i}");
-        if let Some(name) = text(mount, "name") {
-            if !volumes.contains(name) {
-                report.not_found(&format!("{at}/name"), &Value::String(name.to_owned()));
-            }
+        if let Some(name) = text(mount, "name")
+            && !volumes.contains(name)
+        {
+            report.not_found(&format!("{at}/name"), &Value::String(name.to_owned()));
         }
-        if let Some(path) = text(mount, "mountPath") {
-            if !paths.insert(path) {
-                report.invalid_text(&format!("{at}/mountPath"), path, "must be unique");
-            }
+        if let Some(path) = text(mount, "mountPath")
+            && !paths.insert(path)
+        {
+            report.invalid_text(&format!("{at}/mountPath"), path, "must be unique");
         }
     }
     if let Some(r) = c.get("resources") {

@@ -11,10 +11,10 @@ use super::{Report, items, text};
 const PORT_RANGE: &str = "must be between 1 and 65535, inclusive";
 
 fn in_range(report: &mut Report, pointer: &str, value: Option<&Value>) {
-    if let Some(n) = value.and_then(Value::as_i64) {
-        if !(1..=65535).contains(&n) {
-            report.invalid(pointer, &Value::from(n), PORT_RANGE);
-        }
+    if let Some(n) = value.and_then(Value::as_i64)
+        && !(1..=65535).contains(&n)
+    {
+        report.invalid(pointer, &Value::from(n), PORT_RANGE);
     }
 }
 
@@ -63,10 +63,10 @@ pub(crate) fn service(report: &mut Report, object: &Value) {
             }
         }
         let protocol = text(port, "protocol").unwrap_or("TCP");
-        if let Some(number) = port.get("port").and_then(Value::as_i64) {
-            if !pairs.insert((number, protocol)) {
-                report.duplicate(&at, &Value::String(format!("{number}/{protocol}")));
-            }
+        if let Some(number) = port.get("port").and_then(Value::as_i64)
+            && !pairs.insert((number, protocol))
+        {
+            report.duplicate(&at, &Value::String(format!("{number}/{protocol}")));
         }
     }
     labels(report, "/spec/selector", spec.get("selector"));
