@@ -1,15 +1,13 @@
 //! Apps: ports and every reference to them, workload-specific fields, probes, consumed
 //! configMaps and secrets, volumes, service and ingress, network rules.
 
-use std::collections::BTreeMap;
-
 use croner::Cron;
 use ipnet::IpNet;
 
 use super::storage::known_classes;
 use super::{Ctx, exactly_one};
 use crate::load::blueprint::{
-    App, FileContent, Peer, PortRef, Probe, ServiceType, StrategyType, Workload,
+    App, AppIndex, FileContent, Peer, PortRef, Probe, ServiceType, StrategyType, Workload,
 };
 
 fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortRef) {
@@ -32,14 +30,9 @@ fn port_reference(ctx: &mut Ctx<'_>, app: &App, pointer: &str, reference: &PortR
 }
 
 /// Apps by namespace and name, built once so that network peers resolve in a lookup.
-type AppIndex<'a> = BTreeMap<(&'a str, &'a str), &'a App>;
-
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let apps = &ctx.loaded.blueprint.spec.apps;
-    let by_name: AppIndex<'_> = apps
-        .iter()
-        .map(|a| ((a.namespace.as_str(), a.name.as_str()), a))
-        .collect();
+    let by_name = ctx.loaded.blueprint.spec.apps_by_name();
     for (i, app) in apps.iter().enumerate() {
         let at = format!("/spec/apps/{i}");
         ports(ctx, app, &at);
@@ -671,11 +664,12 @@ fn check_peer(ctx: &mut Ctx<'_>, by_name: &AppIndex<'_>, app: &App, pointer: &st
     if let Some(name) = &peer.app
         && !by_name.contains_key(&(app.namespace.as_str(), name.as_str()))
     {
-        let same_namespace: Vec<&str> = by_name
+        let mut same_namespace: Vec<&str> = by_name
             .keys()
             .filter(|(namespace, _)| *namespace == app.namespace)
             .map(|(_, name)| *name)
             .collect();
+        same_namespace.sort_unstable();
         ctx.unknown_reference(
             "unknown-app",
             &format!("{pointer}/app"),

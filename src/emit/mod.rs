@@ -64,20 +64,19 @@ pub fn to_text(value: &yaml_rust2::Yaml) -> String {
 /// Sort order of kustomization entries: namespaces, then other cluster-scoped objects, then
 /// namespaced ones, each by path.
 fn resource_rank(path: &str) -> (u8, &str) {
-    let rank = if path.starts_with(&format!("{CLUSTER_DIR}/namespace-")) {
-        0
-    } else if path.starts_with(CLUSTER_DIR) {
-        1
-    } else {
-        2
+    let rank = match path.strip_prefix(CLUSTER_DIR) {
+        Some(rest) if rest.starts_with("/namespace-") => 0,
+        Some(_) => 1,
+        None => 2,
     };
     (rank, path)
 }
 
 /// Sorts kustomization entries: namespaces, then other cluster-scoped objects, then
-/// namespaced ones, each by path.
+/// namespaced ones, each by path. The key allocates nothing: it is taken twice per
+/// comparison, and a tree's paths come nearly in this order already.
 pub fn sort_resources(resources: &mut [&str]) {
-    resources.sort_by(|a, b| resource_rank(a).cmp(&resource_rank(b)));
+    resources.sort_by_key(|path| resource_rank(path));
 }
 
 /// A `kustomization.yaml` listing `resources` (files or directories) in the order given.
@@ -106,39 +105,50 @@ pub fn emit(blueprint: &str, objects: &[Object]) -> Result<ArtifactTree, Vec<Dia
     // Serialising is the costly part and each object's text depends on that object alone.
     // Each thread writes into one growing buffer and keeps an exact-size copy: at 50,000
     // objects, a generous capacity per text would be 70 MiB of memory touched for nothing.
-    let texts: Vec<(String, Vec<u8>)> = objects
+    let mut texts: Vec<(String, usize, Vec<u8>)> = objects
         .par_iter()
-        .map_init(String::new, |buffer, object| {
+        .enumerate()
+        .map_init(String::new, |buffer, (index, object)| {
             buffer.clear();
             buffer.push_str(&header);
             yaml::document(&object.body, &FIRST_KEYS, buffer);
-            (object_path(object), buffer.as_bytes().to_vec())
+            (object_path(object), index, buffer.as_bytes().to_vec())
         })
         .collect();
-    let mut tree = ArtifactTree::new();
-    let mut errors = Vec::new();
-    for (object, (path, bytes)) in objects.iter().zip(texts) {
-        let kind = if object.is_secret() {
+    // In path order (then object order), so that two objects on one path sit side by side
+    // and the tree is built in one pass over sorted paths instead of 50,000 searches.
+    texts.par_sort_unstable_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut taken = Vec::new();
+    let mut unique: Vec<(String, Artifact)> = Vec::with_capacity(texts.len());
+    for (path, index, mut bytes) in texts {
+        if unique.last().is_some_and(|(last, _)| *last == path) {
+            // The later object loses, as it would have when inserted in object order.
+            zeroize::Zeroize::zeroize(&mut bytes);
+            taken.push((index, path));
+            continue;
+        }
+        let kind = if objects[index].is_secret() {
             ArtifactKind::Secret
         } else {
             ArtifactKind::Manifest
         };
-        if let Err(rejected) = tree.insert(path.clone(), Artifact::new(kind, bytes)) {
-            let mut bytes = rejected.bytes;
-            zeroize::Zeroize::zeroize(&mut bytes);
-            errors.push(
+        unique.push((path, Artifact::new(kind, bytes)));
+    }
+    if !taken.is_empty() {
+        taken.sort_unstable();
+        return Err(taken
+            .into_iter()
+            .map(|(index, path)| {
                 Diagnostic::error(
                     "duplicate-object",
                     format!("two objects would be written to `{path}`"),
                 )
-                .path(crate::model::field_path(&object.origin))
-                .help("each object needs a unique kind, namespace and name"),
-            );
-        }
+                .path(crate::model::field_path(&objects[index].origin))
+                .help("each object needs a unique kind, namespace and name")
+            })
+            .collect());
     }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    let mut tree = ArtifactTree::from_sorted_unique(unique);
     let mut resources: Vec<&str> = tree
         .iter()
         .filter(|(_, artifact)| artifact.kind.is_resource())
@@ -291,6 +301,58 @@ mod tests {
         assert_eq!(
             emit("demo", &objects).unwrap_err()[0].code,
             "duplicate-object"
+        );
+    }
+
+    #[test]
+    fn of_objects_on_one_path_each_later_one_is_named_in_object_order() {
+        let mut objects = vec![
+            object("v1", "ConfigMap", Some("b"), "y"),
+            object("v1", "ConfigMap", Some("a"), "x"),
+            object("v1", "Service", Some("a"), "x"),
+            object("v1", "ConfigMap", Some("b"), "y"),
+            object("v1", "ConfigMap", Some("a"), "x"),
+        ];
+        for (i, o) in objects.iter_mut().enumerate() {
+            o.origin = format!("/spec/apps/{i}");
+        }
+        let errors = emit("demo", &objects).unwrap_err();
+        let got: Vec<(String, Option<String>)> = errors
+            .iter()
+            .map(|e| (e.message.clone(), e.path.clone()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "two objects would be written to `b/configmap-y.yaml`".to_owned(),
+                    Some("spec.apps[3]".to_owned())
+                ),
+                (
+                    "two objects would be written to `a/configmap-x.yaml`".to_owned(),
+                    Some("spec.apps[4]".to_owned())
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_tree_holds_every_object_once_in_path_order() {
+        let objects = [
+            object("v1", "Service", Some("b"), "z"),
+            object("v1", "Namespace", None, "b"),
+            object("v1", "ConfigMap", Some("a"), "x"),
+        ];
+        let tree = emit("demo", &objects).unwrap();
+        let paths: Vec<&str> = tree.paths().map(String::as_str).collect();
+        assert_eq!(
+            paths,
+            [
+                "_cluster/namespace-b.yaml",
+                "a/configmap-x.yaml",
+                "b/service-z.yaml",
+                "kustomization.yaml"
+            ]
         );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::Expansion;
-use crate::load::blueprint::{self as bp, App, Isolation, Peer, PortRef};
+use crate::load::blueprint::{self as bp, App, AppIndex, Isolation, Peer, PortRef};
 use crate::model::calico::{
     Action, EntityRule, GlobalNetworkPolicy, GlobalNetworkPolicySpec, NetworkPolicy,
     NetworkPolicySpec, PolicyType, Port, Protocol, Rule,
@@ -128,9 +128,8 @@ fn to_port(reference: &PortRef) -> Port {
     }
 }
 
-pub(super) fn expand_app(x: &mut Expansion<'_>, index: usize) {
-    let apps = &x.loaded.blueprint.spec.apps;
-    let app = &apps[index];
+pub(super) fn expand_app(x: &mut Expansion<'_>, apps: &AppIndex<'_>, index: usize) {
+    let app = &x.loaded.blueprint.spec.apps[index];
     let Some(network) = &app.network else { return };
     let mut ingress = Vec::new();
     for rule in &network.deny {
@@ -157,10 +156,11 @@ pub(super) fn expand_app(x: &mut Expansion<'_>, index: usize) {
     if let Some(rules) = &network.egress {
         types.push(PolicyType::Egress);
         for rule in rules {
-            let target = rule.to.app.as_ref().and_then(|name| {
-                apps.iter()
-                    .find(|a| &a.name == name && a.namespace == app.namespace)
-            });
+            let target = rule
+                .to
+                .app
+                .as_ref()
+                .and_then(|name| apps.get(&(app.namespace.as_str(), name.as_str())).copied());
             egress.extend(rules_for(
                 Action::Allow,
                 peer_entity(x, &rule.to),

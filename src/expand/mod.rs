@@ -121,6 +121,7 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
     secret::expand(&mut x);
     // Apps expand independently of each other: in parallel, each into its own buffers,
     // which are then appended in the blueprint's order.
+    let apps = loaded.blueprint.spec.apps_by_name();
     let parts: Vec<(Vec<Object>, Vec<Diagnostic>)> = (0..loaded.blueprint.spec.apps.len())
         .into_par_iter()
         .map(|index| {
@@ -136,7 +137,7 @@ pub fn expand(loaded: &Loaded, inputs: &Inputs) -> Result<Vec<Object>, Vec<Diagn
             service::expand(&mut app, index);
             rbac::expand(&mut app, index);
             scaling::expand(&mut app, index);
-            calico::expand_app(&mut app, index);
+            calico::expand_app(&mut app, &apps, index);
             (app.objects, app.diagnostics)
         })
         .collect();

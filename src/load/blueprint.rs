@@ -1106,6 +1106,21 @@ impl SecurityContext {
     }
 }
 
+/// The apps of a blueprint by namespace and name: what a network peer's `app` names (always
+/// in the referring app's namespace). Built once per stage, so that a lookup does not walk
+/// every app (which made thousands of egress rules quadratic).
+pub type AppIndex<'a> = rustc_hash::FxHashMap<(&'a str, &'a str), &'a App>;
+
+impl Spec {
+    /// Every app by (namespace, name); of two with one name (a check error), the later.
+    pub fn apps_by_name(&self) -> AppIndex<'_> {
+        self.apps
+            .iter()
+            .map(|app| ((app.namespace.as_str(), app.name.as_str()), app))
+            .collect()
+    }
+}
+
 impl App {
     /// The Pod Security Standards level the app's pods meet.
     pub fn security_level(&self) -> PodSecurityLevel {

@@ -125,6 +125,15 @@ impl ArtifactTree {
         ArtifactTree::default()
     }
 
+    /// A tree of artifacts whose paths are unique and in order (the caller made sure): built
+    /// in one pass, where inserting them one by one searches the tree for every path.
+    pub fn from_sorted_unique(artifacts: Vec<(String, Artifact)>) -> ArtifactTree {
+        debug_assert!(artifacts.windows(2).all(|w| w[0].0 < w[1].0));
+        ArtifactTree {
+            artifacts: artifacts.into_iter().collect(),
+        }
+    }
+
     /// Adds an artifact; returns it back when the path is taken already.
     pub fn insert(&mut self, path: String, artifact: Artifact) -> Result<(), Artifact> {
         match self.artifacts.entry(path) {
