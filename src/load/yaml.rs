@@ -43,43 +43,56 @@ pub struct SpanMap {
     sorted: OnceLock<BTreeMap<String, FieldSpan>>,
 }
 
-/// The spans in document order, found by a sorted index of their pointers' hashes: a
-/// lookup is a binary search, and the index adds 16 bytes a field where a hash map of the
-/// pointers would allocate its whole table anew (memory this machine pays for in page
-/// faults, once per run with findings).
+/// The spans in document order, found through a hash table of their positions: a lookup is
+/// one probe and one pointer comparison. A sorted index of the hashes (binary search) took
+/// about twenty cache misses a lookup once the spans outgrew the caches, and its sort grew
+/// faster than the blueprint: placing 13,600 findings at 50,000 objects cost seven times
+/// what 2,700 did at 10,000. The table holds a `u32` a field (5 bytes with its control
+/// byte), less than the index's 16.
 #[derive(Debug)]
 struct Hashed {
     fields: Vec<(String, FieldSpan)>,
-    /// (hash of the pointer, position in `fields`), sorted.
-    index: Vec<(u64, usize)>,
+    /// Positions in `fields`, by the hash of their pointer; of two fields with one pointer,
+    /// the later.
+    table: hashbrown::HashTable<u32>,
 }
 
 impl Hashed {
     fn new(fields: Vec<(String, FieldSpan)>) -> Hashed {
         use rayon::prelude::*;
-        // Both halves on every core: the first finding waits for this, and a run without
-        // findings never builds it.
-        let mut index: Vec<(u64, usize)> = fields
+        // The hashes on every core (the first finding waits for this, and a run without
+        // findings never builds it); the table is filled in document order.
+        let hashes: Vec<u64> = fields
             .par_iter()
-            .enumerate()
-            .map(|(i, (pointer, _))| (hash(pointer), i))
+            .map(|(pointer, _)| hash(pointer))
             .collect();
-        index.par_sort_unstable();
-        Hashed { fields, index }
+        let mut table = hashbrown::HashTable::with_capacity(fields.len());
+        let rehash = |&i: &u32| hashes[i as usize];
+        for (i, (pointer, _)) in fields.iter().enumerate() {
+            // A span map beyond 4 billion fields is a 100 GB document; such fields are not
+            // found, rather than found wrong.
+            let Ok(position) = u32::try_from(i) else {
+                break;
+            };
+            let wanted = hashes[i];
+            let same = |&j: &u32| hashes[j as usize] == wanted && fields[j as usize].0 == *pointer;
+            match table.entry(wanted, same, rehash) {
+                hashbrown::hash_table::Entry::Occupied(mut slot) => *slot.get_mut() = position,
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(position);
+                }
+            }
+        }
+        Hashed { fields, table }
     }
 
     /// The span of exactly `pointer`; of two fields with one pointer, the later (as a map
     /// built in document order would keep).
     fn get(&self, pointer: &str) -> Option<&FieldSpan> {
-        let wanted = hash(pointer);
-        let start = self.index.partition_point(|(h, _)| *h < wanted);
-        self.index[start..]
-            .iter()
-            .take_while(|(h, _)| *h == wanted)
-            .map(|(_, i)| &self.fields[*i])
-            .filter(|(p, _)| p == pointer)
-            .map(|(_, field)| field)
-            .last()
+        let fields = &self.fields;
+        self.table
+            .find(hash(pointer), |&i| fields[i as usize].0 == pointer)
+            .map(|&i| &fields[i as usize].1)
     }
 
     fn iter(&self) -> impl Iterator<Item = &(String, FieldSpan)> {
@@ -790,6 +803,34 @@ mod tests {
             assert_eq!(lookups.join().unwrap(), expected);
             assert_eq!(sorted.join().unwrap(), expected);
         });
+    }
+
+    #[test]
+    fn the_hashed_lookup_finds_every_field_and_the_later_of_two_with_one_pointer() {
+        // Built by hand, as a merged document could be: one pointer twice, the later wins.
+        let text: String = (0..5000).map(|i| format!("k{i}: v{i}\n")).collect();
+        let file = SourceFile::new("t.yaml", text.clone());
+        let span = |start: usize, end: usize| FieldSpan {
+            file: 0,
+            key: None,
+            value: start..end,
+        };
+        let mut fields: Vec<(String, FieldSpan)> = Vec::new();
+        let mut at = 0;
+        for i in 0..5000 {
+            let line = format!("k{i}: v{i}\n");
+            let value = at + line.find(' ').unwrap() + 1;
+            fields.push((format!("/k{i}"), span(value, at + line.len() - 1)));
+            at += line.len();
+        }
+        fields.push(("/k7".to_owned(), span(0, 2)));
+        let spans = SpanMap::from_document_order(file, fields);
+        for i in [0, 1, 999, 4999] {
+            let found = spans.value(&format!("/k{i}")).unwrap();
+            assert_eq!(&text[found.range], format!("v{i}"));
+        }
+        assert_eq!(&text[spans.value("/k7").unwrap().range], "k0");
+        assert!(spans.contains("/k4999") && !spans.contains("/k5000") && !spans.contains("/k"));
     }
 
     #[test]
