@@ -4,7 +4,7 @@
 use croner::Cron;
 use ipnet::IpNet;
 
-use super::storage::known_classes;
+use super::storage::{known_classes, storage_class_reference};
 use super::{Ctx, exactly_one};
 use crate::load::blueprint::{
     App, AppIndex, FileContent, Peer, PortRef, Probe, ServiceType, StrategyType, Workload,
@@ -360,17 +360,7 @@ fn volumes(ctx: &mut Ctx<'_>, app: &App, at: &str) {
                 claims.iter().copied(),
             );
         }
-        if let Some(class) = &volume.storage_class
-            && !classes.contains(&class.as_str())
-        {
-            ctx.unknown_reference(
-                "unknown-storage-class",
-                &format!("{pointer}/storageClass"),
-                "storage class",
-                class,
-                classes.iter().copied(),
-            );
-        }
+        storage_class_reference(ctx, &pointer, volume.storage_class.as_deref(), &classes);
         if volume.size.is_none()
             && (volume.storage_class.is_some() || !volume.access_modes.is_empty())
         {

@@ -21,6 +21,26 @@ pub(crate) fn known_classes(storage: Option<&Storage>) -> Vec<&str> {
     names
 }
 
+/// The `storageClass` of the entry at `pointer`, when set, names one of `classes`.
+pub(crate) fn storage_class_reference(
+    ctx: &mut Ctx<'_>,
+    pointer: &str,
+    class: Option<&str>,
+    classes: &[&str],
+) {
+    if let Some(class) = class
+        && !classes.contains(&class)
+    {
+        ctx.unknown_reference(
+            "unknown-storage-class",
+            &format!("{pointer}/storageClass"),
+            "storage class",
+            class,
+            classes.iter().copied(),
+        );
+    }
+}
+
 pub(super) fn check(ctx: &mut Ctx<'_>) {
     let Some(storage) = &ctx.loaded.blueprint.spec.storage else {
         return;
@@ -97,17 +117,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     let classes = known_classes(Some(storage));
     for (i, claim) in storage.claims.iter().enumerate() {
         let pointer = format!("/spec/storage/claims/{i}");
-        if let Some(class) = &claim.storage_class
-            && !classes.contains(&class.as_str())
-        {
-            ctx.unknown_reference(
-                "unknown-storage-class",
-                &format!("{pointer}/storageClass"),
-                "storage class",
-                class,
-                classes.iter().copied(),
-            );
-        }
+        storage_class_reference(ctx, &pointer, claim.storage_class.as_deref(), &classes);
         let Some(volume_name) = &claim.volume_name else {
             continue;
         };
