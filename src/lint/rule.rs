@@ -46,6 +46,15 @@ pub trait Rule: Sync {
         Vec::new()
     }
 
+    /// Whether the rule judges each object on its own, no other object of the set mattering.
+    /// The runner then hands such rules the set a slice at a time, every rule on one slice
+    /// before the next, so that the slice's objects are read from the cache after the first
+    /// rule instead of from memory by every rule (`lint::run`). A rule that relates objects
+    /// to each other (a LimitRange's defaults, a namespace's policies) keeps the default.
+    fn per_object(&self) -> bool {
+        false
+    }
+
     fn check_blueprint(&self, _loaded: &Loaded) -> Vec<Hit> {
         Vec::new()
     }

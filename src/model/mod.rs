@@ -16,6 +16,8 @@ pub mod manifest;
 pub mod names;
 pub mod object;
 pub mod pods;
+#[cfg(test)]
+pub(crate) mod samples;
 pub mod violation;
 
 pub use fields::field_path;

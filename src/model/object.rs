@@ -1,7 +1,7 @@
 //! One Kubernetes object and its identity: group, kind, the namespace it lives in (cluster
 //! scope included) and name, plus the blueprint field it came from.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::collections::hash_map::Entry;
 
 use k8s_openapi::Resource;
@@ -135,7 +135,8 @@ pub fn key(object: &Object) -> Key<'_> {
 pub fn duplicates(objects: &[Object]) -> Vec<(usize, usize)> {
     // Hashed and borrowed: at 50,000 objects an ordered map of owned keys spent its time
     // comparing strings that share long prefixes.
-    let mut seen: HashMap<Key<'_>, usize> = HashMap::with_capacity(objects.len());
+    let mut seen: FxHashMap<Key<'_>, usize> =
+        FxHashMap::with_capacity_and_hasher(objects.len(), Default::default());
     let mut found = Vec::new();
     for (i, object) in objects.iter().enumerate() {
         match seen.entry(key(object)) {

@@ -174,8 +174,7 @@ fn keys(object: &Object) -> BTreeSet<&str> {
 }
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in cx.each() {
         let Some(template) = pods::pod_template(object) else {
             continue;
         };

@@ -2,7 +2,9 @@
 //! templates by namespace and by label pair. Every reference check is a map lookup, so the
 //! whole pass stays linear in the number of objects.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use crate::model::object::key;
 use crate::model::{Object, namespace_of, pods};
@@ -20,7 +22,7 @@ pub struct Index<'a> {
     pub objects: &'a [Object],
     /// (group, kind, namespace) -> name -> object: one hash lookup, then a short ordered map
     /// whose names serve did-you-mean.
-    by_key: HashMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, usize>>,
+    by_key: FxHashMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, usize>>,
     pub templates: Vec<Template<'a>>,
     by_namespace: BTreeMap<&'a str, Vec<usize>>,
     /// namespace -> label key -> label value -> templates.
@@ -31,7 +33,7 @@ impl<'a> Index<'a> {
     pub fn new(objects: &'a [Object]) -> Index<'a> {
         let mut index = Index {
             objects,
-            by_key: HashMap::new(),
+            by_key: FxHashMap::default(),
             templates: Vec::new(),
             by_namespace: BTreeMap::new(),
             by_label: BTreeMap::new(),

@@ -16,8 +16,7 @@ pub const KNOWN_CLASSES: [&str; 1] = ["nginx"];
 const CERT_MANAGER: [&str; 2] = ["cert-manager.io/cluster-issuer", "cert-manager.io/issuer"];
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in cx.each() {
         if (
             crate::model::group(&object.api_version),
             object.kind.as_str(),

@@ -28,32 +28,54 @@ pub const RULE: &str = "reference";
 
 /// Runs every cross-resource check. `strict`: references that leave the set are errors.
 pub fn check_references(objects: &[Object], strict: bool) -> Vec<Finding> {
+    check_in_slices(objects, strict, SLICE)
+}
+
+/// Objects per slice for the checks that look at one object at a time (and up its
+/// references in the index): a few MiB of JSON, which stays in the cache while each of those
+/// checks reads it. Over the whole set, each check read every object from memory again once
+/// the set outgrew the cache (at 50,000 objects the checks took 8x their time at 10,000).
+const SLICE: usize = 1024;
+
+fn check_in_slices(objects: &[Object], strict: bool, slice: usize) -> Vec<Finding> {
+    use rayon::prelude::*;
     let index = Index::new(objects);
-    let mut cx = Ctx {
-        index: &index,
-        strict,
-        out: Vec::new(),
-    };
+    // The checks that need the whole set at once (duplicates; the default StorageClass and the
+    // classes volumes name), then the per-object ones a slice at a time, on every core. The
+    // findings keep the order of one pass: set-wide first, then by object.
+    let mut cx = Ctx::new(&index, strict, 0..objects.len());
     duplicates::check(&mut cx);
     storage::check(&mut cx);
-    config::check(&mut cx);
-    ingress::check(&mut cx);
-    selectors::check(&mut cx);
-    scaling::check(&mut cx);
-    rbac::check(&mut cx);
+    let slice = slice.max(1);
+    let starts: Vec<usize> = (0..objects.len()).step_by(slice).collect();
+    let parts: Vec<Vec<Finding>> = starts
+        .par_iter()
+        .map(|&start| {
+            let mut part = Ctx::new(&index, strict, start..objects.len().min(start + slice));
+            config::check(&mut part);
+            ingress::check(&mut part);
+            selectors::check(&mut part);
+            scaling::check(&mut part);
+            rbac::check(&mut part);
+            part.out
+        })
+        .collect();
+    cx.out.extend(parts.into_iter().flatten());
     cx.out
         .sort_by(|a, b| (a.object, &a.pointer).cmp(&(b.object, &b.pointer)));
     cx.out
 }
 
-/// What the checks share: the index, the strictness and the findings so far.
+/// What the checks share: the index, the strictness, the objects a check looks at (a slice
+/// of the set, by index) and the findings so far.
 pub(crate) struct Ctx<'i, 'a> {
     pub index: &'i Index<'a>,
     pub strict: bool,
     pub out: Vec<Finding>,
+    range: std::ops::Range<usize>,
 }
 
-impl<'a> Ctx<'_, 'a> {
+impl<'i, 'a> Ctx<'i, 'a> {
     /// A reference to something the set does not hold: error when strict, else a warning.
     pub fn missing(&mut self, object: usize, pointer: String, message: String, help: String) {
         let severity = if self.strict {
@@ -103,8 +125,24 @@ impl<'a> Ctx<'_, 'a> {
         );
     }
 
+    fn new(index: &'i Index<'a>, strict: bool, range: std::ops::Range<usize>) -> Self {
+        Ctx {
+            index,
+            strict,
+            out: Vec::new(),
+            range,
+        }
+    }
+
+    /// Every object of the set (for lookups by index and set-wide facts).
     pub fn objects(&self) -> &'a [Object] {
         self.index.objects
+    }
+
+    /// The objects this check looks at, with their index in the set.
+    pub fn each(&self) -> impl Iterator<Item = (usize, &'a Object)> + use<'a> {
+        let objects = self.index.objects;
+        self.range.clone().map(move |i| (i, &objects[i]))
     }
 }
 
@@ -145,5 +183,26 @@ pub(crate) mod testing {
     /// Only the messages (non-strict).
     pub fn messages(yaml: &str) -> Vec<String> {
         run(yaml, false).into_iter().map(|f| f.3).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_run_a_slice_at_a_time_find_what_they_find_over_the_whole_set() {
+        // Every other app's service account is missing, every third Service selects nothing.
+        let objects = crate::model::samples::sample_set(60);
+        let broken = 30 + 20;
+        let whole = check_in_slices(&objects, true, usize::MAX);
+        assert!(
+            broken > 20 && whole.len() >= broken,
+            "{} of {broken}",
+            whole.len()
+        );
+        assert_eq!(check_in_slices(&objects, true, 7), whole);
+        assert_eq!(check_references(&objects, true), whole);
     }
 }

@@ -18,8 +18,7 @@ fn built_in(name: &str) -> bool {
 }
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in cx.each() {
         let namespace = namespace_of(object);
         let group = crate::model::group(&object.api_version);
         if group == RBAC && matches!(object.kind.as_str(), "RoleBinding" | "ClusterRoleBinding") {

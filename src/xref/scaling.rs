@@ -5,8 +5,7 @@ use crate::model::namespace_of;
 use crate::model::pods::text;
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in cx.each() {
         if (
             crate::model::group(&object.api_version),
             object.kind.as_str(),

@@ -25,8 +25,7 @@ fn calico_labels<'a>(template: &Template<'a>, service_account: &'a str) -> Label
 }
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    for (i, object) in objects.iter().enumerate() {
+    for (i, object) in cx.each() {
         let namespace = namespace_of(object);
         let body = &object.body;
         let (selector, pointer) = match (

@@ -26,6 +26,10 @@ crate::lint::rule::rule! {
 }
 
 impl Rule for HostNamespaces {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let mut out = Vec::new();
         for (i, object) in objects.iter().enumerate() {

@@ -33,6 +33,10 @@ fn tag(image: &str) -> Option<&str> {
 }
 
 impl Rule for LatestImageTag {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let mut out = Vec::new();
         for site in containers(objects) {

@@ -27,6 +27,10 @@ crate::lint::rule::rule! {
 }
 
 impl Rule for MissingProbes {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let mut out = Vec::new();
         for site in containers(objects) {

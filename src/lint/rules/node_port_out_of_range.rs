@@ -29,6 +29,10 @@ crate::lint::rule::rule! {
 const RANGE: std::ops::RangeInclusive<i64> = 30000..=32767;
 
 impl Rule for NodePortOutOfRange {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let mut out = Vec::new();
         for (i, object) in objects.iter().enumerate() {

@@ -27,6 +27,10 @@ crate::lint::rule::rule! {
 }
 
 impl Rule for PrivilegedContainer {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         containers(objects)
             .into_iter()

@@ -25,6 +25,10 @@ crate::lint::rule::rule! {
 }
 
 impl Rule for RunAsNonRootUnset {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         containers(objects)
             .into_iter()

@@ -71,6 +71,10 @@ pub fn sensitive(path: &str) -> bool {
 }
 
 impl Rule for SensitiveHostPath {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         let mut out = Vec::new();
         for (i, object) in objects.iter().enumerate() {

@@ -26,6 +26,10 @@ crate::lint::rule::rule! {
 }
 
 impl Rule for WritableRootFilesystem {
+    fn per_object(&self) -> bool {
+        true
+    }
+
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
         containers(objects)
             .into_iter()
