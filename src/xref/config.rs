@@ -175,7 +175,7 @@ fn keys(object: &Object) -> BTreeSet<&str> {
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
     for (i, object) in cx.each() {
-        let Some(template) = pods::pod_template(object) else {
+        let Some(template) = cx.index.pod_template(i) else {
             continue;
         };
         let namespace = namespace_of(object);

@@ -20,6 +20,9 @@ pub struct Template<'a> {
 
 pub struct Index<'a> {
     pub objects: &'a [Object],
+    /// Each object's pod template, found once: the checks ask for it per object, and
+    /// finding it reads several maps of the object's body.
+    pods: Vec<Option<pods::PodTemplate<'a>>>,
     /// (group, kind, namespace) -> name -> object: one hash lookup, then a short ordered map
     /// whose names serve did-you-mean.
     by_key: FxHashMap<(&'a str, &'a str, &'a str), BTreeMap<&'a str, usize>>,
@@ -33,6 +36,7 @@ impl<'a> Index<'a> {
     pub fn new(objects: &'a [Object]) -> Index<'a> {
         let mut index = Index {
             objects,
+            pods: Vec::with_capacity(objects.len()),
             by_key: FxHashMap::default(),
             templates: Vec::new(),
             by_namespace: BTreeMap::new(),
@@ -43,7 +47,9 @@ impl<'a> Index<'a> {
             let (group, kind, namespace, name) = key(object);
             let names = index.by_key.entry((group, kind, namespace)).or_default();
             names.entry(name).or_insert(i);
-            if let Some(template) = pods::pod_template(object) {
+            let pod = pods::pod_template(object);
+            index.pods.push(pod);
+            if let Some(template) = pod {
                 let id = index.templates.len();
                 let namespace = namespace_of(object);
                 index.by_namespace.entry(namespace).or_default().push(id);
@@ -67,6 +73,11 @@ impl<'a> Index<'a> {
             }
         }
         index
+    }
+
+    /// The pod template of the object at `object`, when it is a workload with one.
+    pub fn pod_template(&self, object: usize) -> Option<pods::PodTemplate<'a>> {
+        self.pods.get(object).copied().flatten()
     }
 
     /// The object with this identity.

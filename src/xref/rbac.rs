@@ -4,7 +4,7 @@
 
 use super::Ctx;
 use crate::model::namespace_of;
-use crate::model::pods::{self, text};
+use crate::model::pods::text;
 
 const RBAC: &str = "rbac.authorization.k8s.io";
 /// ClusterRoles every cluster has, besides the `system:` ones.
@@ -50,7 +50,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
                 ),
             }
         }
-        let Some(template) = pods::pod_template(object) else {
+        let Some(template) = cx.index.pod_template(i) else {
             continue;
         };
         let (account, field) = match text(template.spec, "/serviceAccountName") {

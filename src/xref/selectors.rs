@@ -10,7 +10,7 @@ use super::Ctx;
 use super::index::Template;
 use crate::json::At;
 use crate::model::namespace_of;
-use crate::model::pods::{self, text};
+use crate::model::pods::text;
 use crate::selector::LabelSet;
 use crate::selector::calico::Selector;
 use crate::selector::labels::LabelSelector;
@@ -114,7 +114,6 @@ fn calico(cx: &mut Ctx<'_, '_>, i: usize, namespace: &str) {
     if selector == Selector::All {
         return;
     }
-    let objects = cx.objects();
     // Calico's own labels are not in the index; only the pod's labels narrow candidates.
     let required: Vec<(&str, &str)> = selector
         .required()
@@ -122,7 +121,9 @@ fn calico(cx: &mut Ctx<'_, '_>, i: usize, namespace: &str) {
         .filter(|(k, _)| !k.starts_with("projectcalico.org/"))
         .collect();
     let found = cx.index.any_template(namespace, &required, |t| {
-        let account = pods::pod_template(&objects[t.object])
+        let account = cx
+            .index
+            .pod_template(t.object)
             .and_then(|p| text(p.spec, "/serviceAccountName"))
             .unwrap_or("default");
         selector.matches(&calico_labels(t, account))

@@ -161,7 +161,7 @@ fn claim_ref(cx: &mut Ctx<'_, '_>, i: usize) {
 /// Every `persistentVolumeClaim` volume of a pod template names a claim of its namespace.
 fn pod_claims(cx: &mut Ctx<'_, '_>, i: usize) {
     let object = &cx.objects()[i];
-    let Some(template) = pods::pod_template(object) else {
+    let Some(template) = cx.index.pod_template(i) else {
         return;
     };
     let namespace = namespace_of(object);
