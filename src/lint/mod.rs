@@ -33,14 +33,8 @@ use crate::model::field_path;
 /// Runs every enabled object rule over the set and returns the findings that are not
 /// suppressed, ordered by object and pointer.
 pub fn run(objects: &[Object], settings: &Settings) -> Vec<Finding> {
-    run_in_slices(objects, settings, SLICE)
+    run_in_slices(objects, settings, crate::model::SLICE)
 }
-
-/// Objects per slice for the per-object rules: a few MiB of JSON, which stays in the cache
-/// while every such rule reads it. Over the whole set at once, each rule read all of it from
-/// memory again once it outgrew the cache (at 50,000 objects, the rules took 11x their time
-/// at 10,000).
-const SLICE: usize = 1024;
 
 /// What one slice yields: the rules each object allows (its `kforge.io/lint-allow`
 /// annotation), findings about those annotations, and each per-object rule's hits.
@@ -78,14 +72,13 @@ fn slice_pass(part: &[Object], offset: usize, local: &[&Code]) -> Slice {
 
 fn run_in_slices(objects: &[Object], settings: &Settings, slice: usize) -> Vec<Finding> {
     let slice = slice.max(1);
-    let enabled: Vec<&Code> = CODES
+    let (local, whole): (Vec<&Code>, Vec<&Code>) = CODES
         .iter()
         .filter(|code| !settings.disabled.contains(code.id))
-        .collect();
-    let (local, whole): (Vec<&Code>, Vec<&Code>) =
-        enabled.iter().partition(|code| code.rule.per_object());
+        .partition(|code| code.rule.per_object());
     // Rules are independent of each other: the set-wide ones run in parallel with the
-    // slices, and every rule's hits are taken in the code table's order.
+    // slices. The order the rules' hits are taken in does not matter: the findings are
+    // sorted by object, pointer and rule at the end.
     let (mut hits, slices): (Vec<(&Code, Vec<rule::Hit>)>, Vec<Slice>) = rayon::join(
         || {
             whole
@@ -112,8 +105,6 @@ fn run_in_slices(objects: &[Object], settings: &Settings, slice: usize) -> Vec<F
         }
     }
     hits.extend(local.iter().copied().zip(local_hits));
-    let order = |code: &Code| CODES.iter().position(|c| c.id == code.id);
-    hits.sort_by_key(|(code, _)| order(code));
     let allows = settings.index();
     for (code, hits) in hits {
         for hit in hits {

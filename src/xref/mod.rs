@@ -28,14 +28,8 @@ pub const RULE: &str = "reference";
 
 /// Runs every cross-resource check. `strict`: references that leave the set are errors.
 pub fn check_references(objects: &[Object], strict: bool) -> Vec<Finding> {
-    check_in_slices(objects, strict, SLICE)
+    check_in_slices(objects, strict, crate::model::SLICE)
 }
-
-/// Objects per slice for the checks that look at one object at a time (and up its
-/// references in the index): a few MiB of JSON, which stays in the cache while each of those
-/// checks reads it. Over the whole set, each check read every object from memory again once
-/// the set outgrew the cache (at 50,000 objects the checks took 8x their time at 10,000).
-const SLICE: usize = 1024;
 
 fn check_in_slices(objects: &[Object], strict: bool, slice: usize) -> Vec<Finding> {
     use rayon::prelude::*;
@@ -47,11 +41,12 @@ fn check_in_slices(objects: &[Object], strict: bool, slice: usize) -> Vec<Findin
     duplicates::check(&mut cx);
     storage::check(&mut cx);
     let slice = slice.max(1);
-    let starts: Vec<usize> = (0..objects.len()).step_by(slice).collect();
-    let parts: Vec<Vec<Finding>> = starts
-        .par_iter()
-        .map(|&start| {
-            let mut part = Ctx::new(&index, strict, start..objects.len().min(start + slice));
+    let parts: Vec<Vec<Finding>> = objects
+        .par_chunks(slice)
+        .enumerate()
+        .map(|(k, chunk)| {
+            let start = k * slice;
+            let mut part = Ctx::new(&index, strict, start..start + chunk.len());
             config::check(&mut part);
             ingress::check(&mut part);
             selectors::check(&mut part);
