@@ -11,20 +11,32 @@ use crate::load::Loaded;
 use crate::model::Object;
 use crate::model::field_path;
 use crate::xref;
+use crate::xref::index::Index;
 
 /// Blueprint-level lint rules (literal secret values), as diagnostics. Runs before expansion.
 pub fn blueprint(loaded: &Loaded) -> Vec<Diagnostic> {
     lint::blueprint_rules(loaded, &Settings::from_blueprint(&loaded.blueprint))
 }
 
+/// Reference checks (`strict`: references that leave the set are errors) and lint rules over
+/// a set of objects: reference findings, then lint findings, each in object order. The two
+/// run side by side over one [`Index`] of the set; building it reads every object's body, so
+/// building it once instead of twice (the checks and `KF202` look objects up) is a pass over
+/// the whole set saved.
+pub fn findings(objects: &[Object], strict: bool, settings: &Settings) -> Vec<Finding> {
+    let index = Index::new(objects);
+    let (mut findings, lints) = rayon::join(
+        || xref::check_indexed(&index, strict),
+        || lint::run_indexed(&index, settings),
+    );
+    findings.extend(lints);
+    findings
+}
+
 /// Reference checks and lint rules over the expanded objects, as diagnostics.
 pub fn objects(loaded: &Loaded, objects: &[Object]) -> Vec<Diagnostic> {
     let settings = Settings::from_blueprint(&loaded.blueprint);
-    let (mut findings, lints) = rayon::join(
-        || xref::check_references(objects, true),
-        || lint::run(objects, &settings),
-    );
-    findings.extend(lints);
+    let findings = findings(objects, true, &settings);
     use rayon::prelude::*;
     // Placing is a span lookup and a few strings per finding: with thousands of findings it
     // is worth both cores; the order stays the findings' own.
@@ -89,4 +101,21 @@ fn place(loaded: &Loaded, objects: &[Object], finding: &Finding) -> Diagnostic {
     diagnostic.severity = finding.severity;
     diagnostic.help = finding.help.clone();
     diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_index_for_checks_and_rules_finds_what_each_finds_over_its_own() {
+        let objects = crate::model::samples::sample_set(40);
+        let settings = Settings::default();
+        let mut alone = xref::check_references(&objects, true);
+        alone.extend(lint::run(&objects, &settings));
+        // Both sides use the index: a reference check and KF202 (a budget and its workload).
+        assert!(alone.iter().any(|f| f.rule == xref::RULE), "{alone:?}");
+        assert!(alone.iter().any(|f| f.rule == "KF202"), "{alone:?}");
+        assert_eq!(findings(&objects, true, &settings), alone);
+    }
 }

@@ -155,12 +155,11 @@ pub fn run(args: &ValidateArgs) -> Exit {
     }
     // The whole-set checks: cross-resource references (warnings unless
     // --strict-references: the target may live in the cluster) and the lint rules.
-    let (references, lints) = rayon::join(
-        || crate::xref::check_references(&objects, args.strict_references),
-        || crate::lint::run(&objects, &crate::lint::Settings::default()),
-    );
-    findings.extend(references);
-    findings.extend(lints);
+    findings.extend(crate::review::findings(
+        &objects,
+        args.strict_references,
+        &crate::lint::Settings::default(),
+    ));
     findings.sort_by_key(|f| f.object);
     let placed = place(findings, &objects, &origins, &inputs, &mut files);
     let failed = placed.iter().any(|p| p.finding.is_error());

@@ -29,11 +29,18 @@ use crate::finding::Finding;
 use crate::load::Loaded;
 use crate::model::Object;
 use crate::model::field_path;
+use crate::xref::index::Index;
 
 /// Runs every enabled object rule over the set and returns the findings that are not
 /// suppressed, ordered by object and pointer.
 pub fn run(objects: &[Object], settings: &Settings) -> Vec<Finding> {
-    run_in_slices(objects, settings, crate::model::SLICE)
+    run_indexed(&Index::new(objects), settings)
+}
+
+/// [`run`] over a set whose index is built already (`review::findings` shares one with the
+/// reference checks).
+pub fn run_indexed(index: &Index<'_>, settings: &Settings) -> Vec<Finding> {
+    run_in_slices(index, settings, crate::model::SLICE)
 }
 
 /// What one slice yields: the rules each object allows (its `kforge.io/lint-allow`
@@ -70,7 +77,8 @@ fn slice_pass(part: &[Object], offset: usize, local: &[&Code]) -> Slice {
     }
 }
 
-fn run_in_slices(objects: &[Object], settings: &Settings, slice: usize) -> Vec<Finding> {
+fn run_in_slices(index: &Index<'_>, settings: &Settings, slice: usize) -> Vec<Finding> {
+    let objects = index.objects;
     let slice = slice.max(1);
     let (local, whole): (Vec<&Code>, Vec<&Code>) = CODES
         .iter()
@@ -83,7 +91,7 @@ fn run_in_slices(objects: &[Object], settings: &Settings, slice: usize) -> Vec<F
         || {
             whole
                 .par_iter()
-                .map(|code| (*code, code.rule.check(objects)))
+                .map(|code| (*code, code.rule.check_indexed(index)))
                 .collect()
         },
         || {
@@ -195,13 +203,14 @@ mod tests {
     fn rules_run_a_slice_at_a_time_find_what_they_find_over_the_whole_set() {
         let objects = crate::model::samples::sample_set(60);
         let settings = Settings::default();
-        let whole = run_in_slices(&objects, &settings, usize::MAX);
+        let index = Index::new(&objects);
+        let whole = run_in_slices(&index, &settings, usize::MAX);
         // Three rules fire for every app, on objects spread over every slice of seven.
         assert!(whole.len() >= 3 * 60, "{} findings", whole.len());
         let slices: std::collections::BTreeSet<usize> =
             whole.iter().map(|f| f.object / 7).collect();
         assert!(slices.len() >= 20, "findings in {} slices", slices.len());
-        assert_eq!(run_in_slices(&objects, &settings, 7), whole);
+        assert_eq!(run_in_slices(&index, &settings, 7), whole);
         assert_eq!(run(&objects, &settings), whole);
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::load::Loaded;
 use crate::model::Object;
+use crate::xref::index::Index;
 
 /// The headings every rule's documentation has, in this order.
 pub const HEADINGS: [&str; 4] = [
@@ -44,6 +45,13 @@ impl Hit {
 pub trait Rule: Sync {
     fn check(&self, _objects: &[Object]) -> Vec<Hit> {
         Vec::new()
+    }
+
+    /// The same over a set whose [`Index`] is built already: the runner builds one for the
+    /// reference checks and every rule. A rule that looks objects up overrides this one and
+    /// lets `check` build the index; building it is a pass over every object's body.
+    fn check_indexed(&self, index: &Index<'_>) -> Vec<Hit> {
+        self.check(index.objects)
     }
 
     /// Whether the rule judges each object on its own, no other object of the set mattering.

@@ -2,7 +2,8 @@
 //! stays below every stage).
 
 /// A set of `apps` Deployments (untagged image, no probes, no securityContext, service
-/// account `sa-<i>`), a Service selecting each, and a ServiceAccount for every other app.
+/// account `sa-<i>`, one replica), a Service selecting each, a ServiceAccount for every other
+/// app and, for every fourth, a PodDisruptionBudget that keeps its one replica up.
 pub(crate) fn sample_set(apps: usize) -> Vec<crate::model::Object> {
     use serde_json::json;
     let mut objects = Vec::new();
@@ -20,13 +21,20 @@ pub(crate) fn sample_set(apps: usize) -> Vec<crate::model::Object> {
         objects.push(json!({
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": format!("app-{i}"), "namespace": namespace},
-            "spec": {"selector": if i % 3 == 0 { json!({"app": "nobody"}) } else { labels },
+            "spec": {"selector": if i % 3 == 0 { json!({"app": "nobody"}) } else { labels.clone() },
                      "ports": [{"port": 80}]}
         }));
         if i % 2 == 0 {
             objects.push(json!({
                 "apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": {"name": format!("sa-{i}"), "namespace": namespace}
+            }));
+        }
+        if i % 4 == 0 {
+            objects.push(json!({
+                "apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
+                "metadata": {"name": format!("app-{i}"), "namespace": namespace},
+                "spec": {"minAvailable": 1, "selector": {"matchLabels": labels}}
             }));
         }
     }

@@ -28,16 +28,22 @@ pub const RULE: &str = "reference";
 
 /// Runs every cross-resource check. `strict`: references that leave the set are errors.
 pub fn check_references(objects: &[Object], strict: bool) -> Vec<Finding> {
-    check_in_slices(objects, strict, crate::model::SLICE)
+    check_indexed(&Index::new(objects), strict)
 }
 
-fn check_in_slices(objects: &[Object], strict: bool, slice: usize) -> Vec<Finding> {
+/// [`check_references`] over a set whose index is built already (`review::findings` shares
+/// one with the lint rules).
+pub fn check_indexed(index: &Index<'_>, strict: bool) -> Vec<Finding> {
+    check_in_slices(index, strict, crate::model::SLICE)
+}
+
+fn check_in_slices(index: &Index<'_>, strict: bool, slice: usize) -> Vec<Finding> {
     use rayon::prelude::*;
-    let index = Index::new(objects);
+    let objects = index.objects;
     // The checks that need the whole set at once (duplicates; the default StorageClass and the
     // classes volumes name), then the per-object ones a slice at a time, on every core. The
     // findings keep the order of one pass: set-wide first, then by object.
-    let mut cx = Ctx::new(&index, strict, 0..objects.len());
+    let mut cx = Ctx::new(index, strict, 0..objects.len());
     duplicates::check(&mut cx);
     storage::check(&mut cx);
     let slice = slice.max(1);
@@ -46,7 +52,7 @@ fn check_in_slices(objects: &[Object], strict: bool, slice: usize) -> Vec<Findin
         .enumerate()
         .map(|(k, chunk)| {
             let start = k * slice;
-            let mut part = Ctx::new(&index, strict, start..start + chunk.len());
+            let mut part = Ctx::new(index, strict, start..start + chunk.len());
             config::check(&mut part);
             ingress::check(&mut part);
             selectors::check(&mut part);
@@ -191,13 +197,14 @@ mod tests {
         // Every other app's service account is missing, every third Service selects nothing.
         let objects = crate::model::samples::sample_set(60);
         let broken = 30 + 20;
-        let whole = check_in_slices(&objects, true, usize::MAX);
+        let index = Index::new(&objects);
+        let whole = check_in_slices(&index, true, usize::MAX);
         assert!(
             broken > 20 && whole.len() >= broken,
             "{} of {broken}",
             whole.len()
         );
-        assert_eq!(check_in_slices(&objects, true, 7), whole);
+        assert_eq!(check_in_slices(&index, true, 7), whole);
         assert_eq!(check_references(&objects, true), whole);
     }
 }

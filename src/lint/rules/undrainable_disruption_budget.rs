@@ -65,8 +65,12 @@ fn autoscaled(objects: &[Object]) -> BTreeMap<(&str, &str, &str), i64> {
 
 impl Rule for UndrainableDisruptionBudget {
     fn check(&self, objects: &[Object]) -> Vec<Hit> {
+        self.check_indexed(&Index::new(objects))
+    }
+
+    fn check_indexed(&self, index: &Index<'_>) -> Vec<Hit> {
+        let objects = index.objects;
         let minimums = autoscaled(objects);
-        let index = Index::new(objects);
         let mut out = Vec::new();
         for (i, budget) in objects.iter().enumerate() {
             if budget.kind != "PodDisruptionBudget" {
