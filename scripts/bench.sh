@@ -548,6 +548,10 @@ print(sum(f["severity"] == "warning" for f in json.loads(text)["findings"]) if t
 # The findings-heavy repository and the same blueprint with those rules
 # disabled, each checked with text and JSON output; the four runs are
 # interleaved, so that a slower stretch of the machine weighs on all alike.
+# The sizes are not: on a VM that hands freed memory back to its host, a
+# 50,000-object run right after a 10,000-object one touches 270 MiB the host
+# has to fault in again (tried: 0.3-0.7 s of system time in most such runs,
+# against 0.03-0.1 s after a run of its own size).
 bench_findings() {
   local size=$1 variant format key i apps per
   section "$size objects, findings-heavy and the same with those rules disabled"
