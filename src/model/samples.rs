@@ -3,7 +3,8 @@
 
 /// A set of `apps` Deployments (untagged image, no probes, no securityContext, service
 /// account `sa-<i>`, one replica), a Service selecting each, a ServiceAccount for every other
-/// app and, for every fourth, a PodDisruptionBudget that keeps its one replica up.
+/// app, for every fourth a PodDisruptionBudget that keeps its one replica up and, for every
+/// fifth, a PersistentVolumeClaim naming no class (no StorageClass of the set is the default).
 pub(crate) fn sample_set(apps: usize) -> Vec<crate::model::Object> {
     use serde_json::json;
     let mut objects = Vec::new();
@@ -28,6 +29,14 @@ pub(crate) fn sample_set(apps: usize) -> Vec<crate::model::Object> {
             objects.push(json!({
                 "apiVersion": "v1", "kind": "ServiceAccount",
                 "metadata": {"name": format!("sa-{i}"), "namespace": namespace}
+            }));
+        }
+        if i % 5 == 0 {
+            objects.push(json!({
+                "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                "metadata": {"name": format!("data-{i}"), "namespace": namespace},
+                "spec": {"accessModes": ["ReadWriteOnce"],
+                         "resources": {"requests": {"storage": "1Gi"}}}
             }));
         }
         if i % 4 == 0 {

@@ -1,10 +1,11 @@
 //! Two objects with the same group, kind, namespace and name: the second overwrites the first
-//! when applied. Found by [`crate::model::duplicates`], which expansion uses too.
+//! when applied. The index notes them as it is built (the pairs [`crate::model::duplicates`]
+//! finds, which expansion uses), so that the check is no pass of its own over the set.
 
 use super::{Ctx, describe};
 
 pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    for (first, again) in crate::model::duplicates(cx.objects()) {
+    for &(first, again) in cx.index.duplicates() {
         let objects = cx.objects();
         cx.wrong(
             again,

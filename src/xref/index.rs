@@ -2,6 +2,8 @@
 //! templates by namespace and by label pair. Every reference check is a map lookup, so the
 //! whole pass stays linear in the number of objects.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap;
 
 use crate::model::object::key;
@@ -29,6 +31,9 @@ pub struct Index<'a> {
     by_namespace: FxHashMap<&'a str, Vec<usize>>,
     /// namespace -> label key -> label value -> templates.
     by_label: FxHashMap<&'a str, FxHashMap<&'a str, FxHashMap<&'a str, Vec<usize>>>>,
+    /// `(first, again)` for every object whose identity an earlier one has, in the order of
+    /// `again`: what `model::duplicates` finds, noticed while filling `by_key`.
+    duplicates: Vec<(usize, usize)>,
 }
 
 impl<'a> Index<'a> {
@@ -50,12 +55,18 @@ impl<'a> Index<'a> {
             templates: Vec::new(),
             by_namespace: FxHashMap::default(),
             by_label: FxHashMap::default(),
+            duplicates: Vec::new(),
         };
         for (i, object) in objects.iter().enumerate() {
-            // The first of duplicates answers lookups; `model::duplicates` reports the others.
+            // The first of duplicates answers lookups; the others are noted.
             let (group, kind, namespace, name) = key(object);
             let names = index.by_key.entry((group, kind, namespace)).or_default();
-            names.entry(name).or_insert(i);
+            match names.entry(name) {
+                Entry::Occupied(first) => index.duplicates.push((*first.get(), i)),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                }
+            }
             if let Some(labels) = labels[i].take() {
                 let id = index.templates.len();
                 let namespace = namespace_of(object);
@@ -79,6 +90,12 @@ impl<'a> Index<'a> {
             }
         }
         index
+    }
+
+    /// Objects whose identity an earlier object of the set already has, as `(first, again)`,
+    /// in the order of `again` (the same pairs as [`crate::model::duplicates`]).
+    pub fn duplicates(&self) -> &[(usize, usize)] {
+        &self.duplicates
     }
 
     /// The pod template of the object at `object`, when it is a workload with one.
@@ -164,5 +181,29 @@ mod tests {
             "web-b"
         );
         assert!(index.names("", "ConfigMap", "elsewhere").is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_the_pairs_the_model_finds() {
+        let body = |kind: &str, namespace: &str, name: &str| {
+            serde_json::json!({"apiVersion": "v1", "kind": kind,
+                "metadata": {"name": name, "namespace": namespace}})
+        };
+        let bodies = [
+            body("ConfigMap", "a", "x"),
+            body("ConfigMap", "b", "x"),
+            body("Secret", "a", "x"),
+            body("ConfigMap", "a", "x"),
+            body("ConfigMap", "b", "x"),
+            body("ConfigMap", "a", "x"),
+        ];
+        let objects: Vec<Object> = bodies
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| Object::from_body(b, format!("/objects/{i}")))
+            .collect();
+        let index = Index::new(&objects);
+        assert_eq!(index.duplicates(), [(0, 3), (1, 4), (0, 5)]);
+        assert_eq!(index.duplicates(), crate::model::duplicates(&objects));
     }
 }

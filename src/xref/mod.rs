@@ -40,12 +40,12 @@ pub fn check_indexed(index: &Index<'_>, strict: bool) -> Vec<Finding> {
 fn check_in_slices(index: &Index<'_>, strict: bool, slice: usize) -> Vec<Finding> {
     use rayon::prelude::*;
     let objects = index.objects;
-    // The checks that need the whole set at once (duplicates; the default StorageClass and the
-    // classes volumes name), then the per-object ones a slice at a time, on every core. The
-    // findings keep the order of one pass: set-wide first, then by object.
+    // The checks that need the whole set at once (duplicates, noted by the index; the default
+    // StorageClass and the classes volumes name), then the per-object ones a slice at a time,
+    // on every core. The findings keep the order of one pass: set-wide first, then by object.
     let mut cx = Ctx::new(index, strict, 0..objects.len());
     duplicates::check(&mut cx);
-    storage::check(&mut cx);
+    let classes = storage::Classes::new(objects);
     let slice = slice.max(1);
     let parts: Vec<Vec<Finding>> = objects
         .par_chunks(slice)
@@ -53,6 +53,7 @@ fn check_in_slices(index: &Index<'_>, strict: bool, slice: usize) -> Vec<Finding
         .map(|(k, chunk)| {
             let start = k * slice;
             let mut part = Ctx::new(index, strict, start..start + chunk.len());
+            storage::check(&mut part, &classes);
             config::check(&mut part);
             ingress::check(&mut part);
             selectors::check(&mut part);
@@ -194,16 +195,21 @@ mod tests {
 
     #[test]
     fn checks_run_a_slice_at_a_time_find_what_they_find_over_the_whole_set() {
-        // Every other app's service account is missing, every third Service selects nothing.
+        // Every other app's service account is missing, every third Service selects nothing,
+        // every fifth app's claim relies on a default class the set does not have.
         let objects = crate::model::samples::sample_set(60);
         let broken = 30 + 20;
         let index = Index::new(&objects);
         let whole = check_in_slices(&index, true, usize::MAX);
         assert!(
-            broken > 20 && whole.len() >= broken,
-            "{} of {broken}",
+            broken > 20 && whole.len() >= broken + 12,
+            "{} of {broken} + 12",
             whole.len()
         );
+        let claims = whole
+            .iter()
+            .filter(|f| f.message.contains("storageClassName"));
+        assert_eq!(claims.count(), 12);
         assert_eq!(check_in_slices(&index, true, 7), whole);
         assert_eq!(check_references(&objects, true), whole);
     }

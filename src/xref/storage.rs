@@ -17,27 +17,44 @@ const DEFAULT_CLASS: [&str; 2] = [
     "storageclass.beta.kubernetes.io/is-default-class",
 ];
 
-pub(super) fn check(cx: &mut Ctx<'_, '_>) {
-    let objects = cx.objects();
-    let has_default = objects.iter().any(|o| {
-        o.kind == "StorageClass"
-            && DEFAULT_CLASS
-                .iter()
-                .any(|a| pods::annotations(o).get(a) == Some(&"true"))
-    });
-    // Classes only volumes name ("manual" classes without a StorageClass object).
-    let volume_classes: Vec<&str> = objects
-        .iter()
-        .filter(|o| o.kind == "PersistentVolume")
-        .filter_map(|o| text(&o.body, "/spec/storageClassName"))
-        .collect();
-    for (i, object) in objects.iter().enumerate() {
+/// What the whole set says about storage classes, found once before the objects are checked
+/// a slice at a time.
+pub(super) struct Classes<'a> {
+    /// Whether a StorageClass of the set is the default.
+    has_default: bool,
+    /// Classes only volumes name ("manual" classes without a StorageClass object).
+    volume_classes: Vec<&'a str>,
+}
+
+impl<'a> Classes<'a> {
+    pub(super) fn new(objects: &'a [crate::model::Object]) -> Classes<'a> {
+        let has_default = objects.iter().any(|o| {
+            o.kind == "StorageClass"
+                && DEFAULT_CLASS
+                    .iter()
+                    .any(|a| pods::annotations(o).get(a) == Some(&"true"))
+        });
+        let volume_classes = objects
+            .iter()
+            .filter(|o| o.kind == "PersistentVolume")
+            .filter_map(|o| text(&o.body, "/spec/storageClassName"))
+            .collect();
+        Classes {
+            has_default,
+            volume_classes,
+        }
+    }
+}
+
+pub(super) fn check(cx: &mut Ctx<'_, '_>, classes: &Classes<'_>) {
+    let (has_default, volume_classes) = (classes.has_default, &classes.volume_classes);
+    for (i, object) in cx.each() {
         match (
             crate::model::group(&object.api_version),
             object.kind.as_str(),
         ) {
             ("", "PersistentVolumeClaim") => {
-                claim(cx, i, &object.body, "", has_default, &volume_classes);
+                claim(cx, i, &object.body, "", has_default, volume_classes);
             }
             ("", "PersistentVolume") => claim_ref(cx, i),
             ("apps", "StatefulSet") => {
@@ -49,7 +66,7 @@ pub(super) fn check(cx: &mut Ctx<'_, '_>) {
                     .unwrap_or_default();
                 for (t, template) in templates.iter().enumerate() {
                     let base = format!("/spec/volumeClaimTemplates/{t}");
-                    claim(cx, i, template, &base, has_default, &volume_classes);
+                    claim(cx, i, template, &base, has_default, volume_classes);
                 }
             }
             _ => {}
