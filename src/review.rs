@@ -19,17 +19,22 @@ pub fn blueprint(loaded: &Loaded) -> Vec<Diagnostic> {
 }
 
 /// Reference checks (`strict`: references that leave the set are errors) and lint rules over
-/// a set of objects: reference findings, then lint findings, each in object order. The two
-/// run side by side over one [`Index`] of the set; building it reads every object's body, so
-/// building it once instead of twice (the checks and `KF202` look objects up) is a pass over
-/// the whole set saved.
+/// a set of objects: reference findings, then lint findings, each in object order. Both use
+/// one [`Index`] of the set (building it reads every object's body: once instead of twice,
+/// the checks and `KF202` look objects up). The rules that need no index run while it is
+/// built, which is partly serial and grows faster than the set (the maps outgrow the cache).
 pub fn findings(objects: &[Object], strict: bool, settings: &Settings) -> Vec<Finding> {
-    let index = Index::new(objects);
-    let (mut findings, lints) = rayon::join(
-        || xref::check_indexed(&index, strict),
-        || lint::run_indexed(&index, settings),
+    let ((mut findings, more), hits) = rayon::join(
+        || {
+            let index = Index::new(objects);
+            rayon::join(
+                || xref::check_indexed(&index, strict),
+                || lint::with_index(&index, settings),
+            )
+        },
+        || lint::without_index(objects, settings),
     );
-    findings.extend(lints);
+    findings.extend(lint::findings(objects, settings, hits, more));
     findings
 }
 

@@ -34,17 +34,54 @@ use crate::xref::index::Index;
 /// Runs every enabled object rule over the set and returns the findings that are not
 /// suppressed, ordered by object and pointer.
 pub fn run(objects: &[Object], settings: &Settings) -> Vec<Finding> {
-    run_indexed(&Index::new(objects), settings)
+    let (hits, more) = rayon::join(
+        || without_index(objects, settings),
+        || match enabled(settings).any(|code| code.rule.uses_index()) {
+            true => with_index(&Index::new(objects), settings),
+            false => Vec::new(),
+        },
+    );
+    findings(objects, settings, hits, more)
 }
 
-/// [`run`] over a set whose index is built already (`review::findings` shares one with the
-/// reference checks).
-pub fn run_indexed(index: &Index<'_>, settings: &Settings) -> Vec<Finding> {
-    run_in_slices(index, settings, crate::model::SLICE)
+/// A rule's hits, before suppression.
+pub type RuleHits = (&'static Code, Vec<rule::Hit>);
+
+/// What the rules that need no index found: each object's allowed rules (its
+/// `kforge.io/lint-allow` annotation), findings about those annotations, and the rules' hits.
+/// [`findings`] turns it into findings. `review::findings` runs this while the index for the
+/// reference checks and [`with_index`] is being built.
+pub struct Hits {
+    allowed: Vec<BTreeSet<&'static str>>,
+    annotations: Vec<Finding>,
+    hits: Vec<RuleHits>,
 }
 
-/// What one slice yields: the rules each object allows (its `kforge.io/lint-allow`
-/// annotation), findings about those annotations, and each per-object rule's hits.
+fn enabled(settings: &Settings) -> impl Iterator<Item = &'static Code> + use<'_> {
+    CODES
+        .iter()
+        .filter(|code| !settings.disabled.contains(code.id))
+}
+
+/// The enabled rules that need no index: the per-object ones a slice at a time, with the
+/// annotations read in the same pass; the set-wide ones alongside.
+pub fn without_index(objects: &[Object], settings: &Settings) -> Hits {
+    without_index_in_slices(objects, settings, crate::model::SLICE)
+}
+
+/// The enabled rules that look objects up ([`rule::Rule::uses_index`]).
+pub fn with_index(index: &Index<'_>, settings: &Settings) -> Vec<RuleHits> {
+    let codes: Vec<&'static Code> = enabled(settings)
+        .filter(|code| code.rule.uses_index())
+        .collect();
+    codes
+        .par_iter()
+        .map(|code| (*code, code.rule.check_indexed(index)))
+        .collect()
+}
+
+/// What one slice yields: the rules each object allows, findings about those annotations,
+/// and each per-object rule's hits.
 struct Slice {
     allowed: Vec<BTreeSet<&'static str>>,
     annotations: Vec<Finding>,
@@ -77,21 +114,19 @@ fn slice_pass(part: &[Object], offset: usize, local: &[&Code]) -> Slice {
     }
 }
 
-fn run_in_slices(index: &Index<'_>, settings: &Settings, slice: usize) -> Vec<Finding> {
-    let objects = index.objects;
+fn without_index_in_slices(objects: &[Object], settings: &Settings, slice: usize) -> Hits {
     let slice = slice.max(1);
-    let (local, whole): (Vec<&Code>, Vec<&Code>) = CODES
-        .iter()
-        .filter(|code| !settings.disabled.contains(code.id))
+    let (local, whole): (Vec<&'static Code>, Vec<&'static Code>) = enabled(settings)
+        .filter(|code| !code.rule.uses_index())
         .partition(|code| code.rule.per_object());
     // Rules are independent of each other: the set-wide ones run in parallel with the
     // slices. The order the rules' hits are taken in does not matter: the findings are
     // sorted by object, pointer and rule at the end.
-    let (mut hits, slices): (Vec<(&Code, Vec<rule::Hit>)>, Vec<Slice>) = rayon::join(
+    let (mut hits, slices): (Vec<RuleHits>, Vec<Slice>) = rayon::join(
         || {
             whole
                 .par_iter()
-                .map(|code| (*code, code.rule.check_indexed(index)))
+                .map(|code| (*code, code.rule.check(objects)))
                 .collect()
         },
         || {
@@ -102,24 +137,46 @@ fn run_in_slices(index: &Index<'_>, settings: &Settings, slice: usize) -> Vec<Fi
                 .collect()
         },
     );
-    let mut out = Vec::new();
+    let mut annotations = Vec::new();
     let mut allowed = Vec::with_capacity(objects.len());
     let mut local_hits: Vec<Vec<rule::Hit>> = vec![Vec::new(); local.len()];
     for part in slices {
         allowed.extend(part.allowed);
-        out.extend(part.annotations);
+        annotations.extend(part.annotations);
         for (all, found) in local_hits.iter_mut().zip(part.hits) {
             all.extend(found);
         }
     }
     hits.extend(local.iter().copied().zip(local_hits));
+    Hits {
+        allowed,
+        annotations,
+        hits,
+    }
+}
+
+/// The findings of [`without_index`]'s and [`with_index`]'s hits that are not suppressed (by
+/// an object's annotation or the blueprint's allows), ordered by object, pointer and rule.
+pub fn findings(
+    objects: &[Object],
+    settings: &Settings,
+    found: Hits,
+    more: Vec<RuleHits>,
+) -> Vec<Finding> {
+    let Hits {
+        allowed,
+        annotations: mut out,
+        hits,
+    } = found;
     let allows = settings.index();
-    for (code, hits) in hits {
+    for (code, hits) in hits.into_iter().chain(more) {
         for hit in hits {
             let Some(object) = objects.get(hit.object) else {
                 continue;
             };
-            let suppressed = allowed[hit.object].contains(code.id)
+            let suppressed = allowed
+                .get(hit.object)
+                .is_some_and(|allowed| allowed.contains(code.id))
                 || (!object.origin.is_empty() && allows.allows(code.id, &object.origin));
             if suppressed {
                 continue;
@@ -204,13 +261,17 @@ mod tests {
         let objects = crate::model::samples::sample_set(60);
         let settings = Settings::default();
         let index = Index::new(&objects);
-        let whole = run_in_slices(&index, &settings, usize::MAX);
+        let in_slices = |slice| {
+            let hits = without_index_in_slices(&objects, &settings, slice);
+            findings(&objects, &settings, hits, with_index(&index, &settings))
+        };
+        let whole = in_slices(usize::MAX);
         // Three rules fire for every app, on objects spread over every slice of seven.
         assert!(whole.len() >= 3 * 60, "{} findings", whole.len());
         let slices: std::collections::BTreeSet<usize> =
             whole.iter().map(|f| f.object / 7).collect();
         assert!(slices.len() >= 20, "findings in {} slices", slices.len());
-        assert_eq!(run_in_slices(&index, &settings, 7), whole);
+        assert_eq!(in_slices(7), whole);
         assert_eq!(run(&objects, &settings), whole);
     }
 }

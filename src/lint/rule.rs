@@ -54,6 +54,12 @@ pub trait Rule: Sync {
         self.check(index.objects)
     }
 
+    /// Whether the rule overrides [`Rule::check_indexed`]: the runner then waits for the
+    /// index, and runs the other rules meanwhile (`lint::with_index`, `lint::without_index`).
+    fn uses_index(&self) -> bool {
+        false
+    }
+
     /// Whether the rule judges each object on its own, no other object of the set mattering.
     /// The runner then hands such rules the set a slice at a time, every rule on one slice
     /// before the next, so that the slice's objects are read from the cache after the first

@@ -68,6 +68,10 @@ impl Rule for UndrainableDisruptionBudget {
         self.check_indexed(&Index::new(objects))
     }
 
+    fn uses_index(&self) -> bool {
+        true
+    }
+
     fn check_indexed(&self, index: &Index<'_>) -> Vec<Hit> {
         let objects = index.objects;
         let minimums = autoscaled(objects);
