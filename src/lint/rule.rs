@@ -47,9 +47,10 @@ pub trait Rule: Sync {
         Vec::new()
     }
 
-    /// The same over a set whose [`Index`] is built already: the runner builds one for the
-    /// reference checks and every rule. A rule that looks objects up overrides this one and
-    /// lets `check` build the index; building it is a pass over every object's body.
+    /// The same over a set whose [`Index`] is built already (`review::findings` builds one
+    /// for the reference checks). A rule that looks objects up overrides this one, lets
+    /// `check` build the index, and says so with [`Rule::uses_index`]; the runner calls this
+    /// only for such rules. Building an index is a pass over every object's body.
     fn check_indexed(&self, index: &Index<'_>) -> Vec<Hit> {
         self.check(index.objects)
     }
